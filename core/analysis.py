@@ -1,0 +1,82 @@
+"""Everything the dashboard and the ``metrics`` command show for one scenario, from one model.
+
+:class:`Analysis` holds the compiled :class:`~core.model.PlacementModel` of a scenario
+structure and answers with tidy results; every call re-solves with new parameter values.
+It is mutable (the model's parameters change), so keep one per user session, never shared.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from core.frontier import frontier
+from core.inputs import ModelInputs, model_inputs
+from core.metrics import (execution_layers, friction_waterfall, local_inputs,
+                          relocatable_demand_share, savings)
+from core.model import PlacementModel
+from core.scenario import Scenario
+from core.solution import Solution
+
+
+def relaxed_inputs(sc: Scenario, relax_ms: float = 0.0) -> ModelInputs:
+    """The scenario's inputs with every class's budget raised by ``relax_ms`` [ms]."""
+    inp = model_inputs(sc)
+    return replace(inp, budget_ms=inp.budget_ms + float(relax_ms)) if relax_ms else inp
+
+
+def mean_budget_ms(inp: ModelInputs) -> float:
+    """Demand-weighted mean latency budget [ms]: Σ_k D_k·B_k / Σ D (B itself when uniform)."""
+    d = inp.demand_mw.sum(axis=0)
+    return float(d @ inp.budget_ms / d.sum()) if d.sum() > 0 else float(inp.budget_ms.mean())
+
+
+def average_returns_on_latency(inp: ModelInputs, local: Solution, sol: Solution) -> dict[str, float]:
+    """Average ERoL [$/ms] and CRoL [tCO2/ms] of the current budgets against the local baseline.
+
+    MODEL.md's average ``(C(0) − C(b)) / b`` with b the demand-weighted mean budget, so that it
+    is exactly MODEL.md's value when every class has the same budget; nan at b = 0.
+    """
+    b = mean_budget_ms(inp)
+    if b <= 0:
+        return {"mean_budget_ms": b, "erol_avg_usd_per_ms": np.nan, "crol_avg_t_per_ms": np.nan}
+    return {"mean_budget_ms": b, "erol_avg_usd_per_ms": (local.cost_usd - sol.cost_usd) / b,
+            "crol_avg_t_per_ms": (local.emissions_t - sol.emissions_t) / b}
+
+
+class Analysis:
+    """One compiled model, re-solved for any scenario of the same structure."""
+
+    def __init__(self, sc: Scenario):
+        self.model = PlacementModel.for_scenario(sc)
+
+    def fits(self, sc: Scenario) -> bool:
+        return tuple(sc.node_ids) == self.model.node_ids and tuple(sc.workload_ids) == self.model.workload_ids
+
+    def solve(self, inp: ModelInputs) -> Solution:
+        return self.model.solve(inp)
+
+    def local(self, inp: ModelInputs) -> Solution:
+        """The local baseline (every budget 0 ms)."""
+        return self.model.solve(local_inputs(inp))
+
+    def headline(self, inp: ModelInputs) -> dict[str, float]:
+        """The explorer's headline numbers, with the local baseline's for deltas."""
+        sol, local = self.solve(inp), self.local(inp)
+        return {**sol.summary(), **savings(sol, local),
+                "local_cost_usd": local.cost_usd, "local_emissions_t": local.emissions_t,
+                "local_emissions_avg_t": local.emissions_avg_t,
+                "local_emissions_marginal_t": local.emissions_marginal_t,
+                "local_unserved_mw": local.unserved_mw,
+                "rid": relocatable_demand_share(inp),
+                **average_returns_on_latency(inp, local, sol)}
+
+    def frontier(self, inp: ModelInputs, budgets_ms=None, workload: str | None = None) -> pd.DataFrame:
+        return frontier(self.model, inp, budgets_ms, workload)
+
+    def waterfall(self, inp: ModelInputs) -> pd.DataFrame:
+        return friction_waterfall(self.model, inp)
+
+    def layers(self, inp: ModelInputs) -> pd.DataFrame:
+        return execution_layers(self.solve(inp))

@@ -1,0 +1,129 @@
+"""Shareable links: the explorer's whole state in one validated, versioned URL parameter.
+
+State = the scenario's changes against a base scenario (dotted paths of
+:func:`core.scenario.update_scenario`), the "relax every budget by Δ" setting and the page.
+Encoding: compact JSON → zlib → base64url, prefixed with the version (``1.``). Decoding trusts
+nothing: size limits before and after decompression, known keys only, the scenario validated
+again; any fault raises :class:`LinkError` with a short reason, and the caller falls back.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.scenario import Scenario, ScenarioError, update_scenario
+
+VERSION = 1
+MAX_LINK_CHARS = 8000         # the encoded parameter
+MAX_JSON_BYTES = 64_000       # after decompression
+MAX_RELAX_MS = 100_000.0
+STATE_KEYS = {"changes", "relax_ms", "page"}
+
+
+class LinkError(ValueError):
+    """A link that cannot be used; the message says why in a few words."""
+
+
+@dataclass(frozen=True)
+class ShareState:
+    changes: dict[str, Any] = field(default_factory=dict)
+    relax_ms: float = 0.0
+    page: str | None = None
+
+
+# --- scenario differences --------------------------------------------------------------
+
+def _by_id(items: list[dict]) -> dict[str, dict]:
+    return {item["id"]: item for item in items}
+
+
+def scenario_changes(base: Scenario, sc: Scenario) -> dict[str, Any]:
+    """Dotted-path changes that turn ``base`` into ``sc`` (see :func:`update_scenario`).
+
+    Field edits of existing nodes and workloads are per field; a changed node or workload set,
+    demand list or rtt table is replaced whole. Applying them to ``base`` gives back ``sc``.
+    """
+    a, b = base.to_dict(), sc.to_dict()
+    changes: dict[str, Any] = {}
+    for key in b:
+        if a.get(key) == b[key]:
+            continue
+        if key in ("nodes", "workloads"):
+            ia, ib = _by_id(a[key]), _by_id(b[key])
+            if list(ia) != list(ib):
+                changes[key] = b[key]
+                continue
+            for item_id, item in ib.items():
+                for f, v in item.items():
+                    if ia[item_id].get(f) != v:
+                        changes[f"{key}.{item_id}.{f}"] = v
+        elif isinstance(b[key], dict) and key != "rtt_ms":
+            for f, v in b[key].items():
+                if a[key].get(f) != v:
+                    changes[f"{key}.{f}"] = v
+        else:
+            changes[key] = b[key]
+    # whole replacements first, so that field edits apply to the replaced lists
+    return dict(sorted(changes.items(), key=lambda kv: "." in kv[0]))
+
+
+# --- encoding ----------------------------------------------------------------------------
+
+def encode_state(state: ShareState) -> str:
+    """The URL parameter for ``state``; raises :class:`LinkError` if it is too long to share."""
+    payload = {"changes": state.changes, "relax_ms": state.relax_ms}
+    if state.page:
+        payload["page"] = state.page
+    raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+    text = f"{VERSION}." + base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode().rstrip("=")
+    if len(text) > MAX_LINK_CHARS:
+        raise LinkError(f"the scenario's edits take {len(text):,} characters; a link holds {MAX_LINK_CHARS:,}")
+    return text
+
+
+def decode_state(text: str) -> ShareState:
+    """Parse a URL parameter back into a :class:`ShareState` (not yet applied to a scenario)."""
+    if not isinstance(text, str) or not text:
+        raise LinkError("the link's state is empty")
+    if len(text) > MAX_LINK_CHARS:
+        raise LinkError("the link's state is too long")
+    version, _, body = text.partition(".")
+    if version != str(VERSION):
+        raise LinkError(f"unknown link version {version[:10]!r}")
+    try:
+        packed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        inflater = zlib.decompressobj()
+        raw = inflater.decompress(packed, MAX_JSON_BYTES + 1)
+        if len(raw) > MAX_JSON_BYTES or inflater.unconsumed_tail:
+            raise LinkError("the link's state is too large")
+        payload = json.loads(raw.decode("utf-8"))
+    except LinkError:
+        raise
+    except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError, RecursionError):
+        raise LinkError("the link's state is not readable") from None
+    if not isinstance(payload, dict) or set(payload) - STATE_KEYS:
+        raise LinkError("the link's state has unknown keys")
+    changes = payload.get("changes", {})
+    relax = payload.get("relax_ms", 0.0)
+    page = payload.get("page")
+    if not isinstance(changes, dict) or not all(isinstance(k, str) for k in changes):
+        raise LinkError("the link's changes are not a list of settings")
+    if isinstance(relax, bool) or not isinstance(relax, (int, float)) or not math.isfinite(relax) \
+            or not 0 <= relax <= MAX_RELAX_MS:
+        raise LinkError("the link's budget relaxation is out of range")
+    if page is not None and (not isinstance(page, str) or not page.isidentifier() or len(page) > 40):
+        raise LinkError("the link names no known page")
+    return ShareState(changes=changes, relax_ms=float(relax), page=page)
+
+
+def apply_state(base: Scenario, state: ShareState) -> Scenario:
+    """``base`` with the link's changes, validated; raises :class:`LinkError` naming the field."""
+    try:
+        return update_scenario(base, state.changes)
+    except ScenarioError as exc:
+        raise LinkError(f"the link's scenario is not valid: {exc}") from None
