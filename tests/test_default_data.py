@@ -1,0 +1,197 @@
+"""The shipped default data: scenarios/default.json and the tables in data/ (see data/SOURCES.md)."""
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.latency import haversine_km, rtt_from_distance_ms
+from core.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+RAW = DATA / "raw"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+FLAGS = {"measured", "estimate", "assumption"}
+CONTINENTS = {"North America", "South America", "Europe", "Africa", "Asia", "Oceania"}
+EU_EEA = {"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
+          "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO"}
+BUILT = ("data/regions.csv", "data/workloads.csv", "data/demand.csv", "data/rtt_pairs.csv",
+         "data/hvdc_reference.json", "data/world_countries.geojson", "scenarios/default.json")
+
+
+def read_csv(name: str) -> list[dict]:
+    with open(DATA / name, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def continent_of(lat: float, lon: float) -> str:
+    """A coarse continent from coordinates, independent of the regions.csv column."""
+    if lon < -30:
+        return "North America" if lat > 12 else "South America"
+    if lat < -10 and lon > 110:
+        return "Oceania"
+    if -35 < lat < 37 and -18 < lon < 52 and not (lon > 32 and lat > 12):
+        return "Africa"
+    if lat >= 35 and -25 < lon < 45:
+        return "Europe"
+    return "Asia"
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_scenario(ROOT / "scenarios" / "default.json")
+
+
+@pytest.fixture(scope="module")
+def regions():
+    return read_csv("regions.csv")
+
+
+def test_default_scenario_loads_with_the_documented_settings(scenario, regions):
+    assert scenario.name == "Stylised global simulation"
+    assert "data/SOURCES.md" in scenario.description
+    assert scenario.period_hours == 8760
+    assert all(getattr(scenario.frictions, f) for f in type(scenario.frictions).model_fields)
+    assert scenario.prices.egress_usd_per_gb == 0.02
+    assert scenario.prices.unserved_usd_per_mwh == 10000
+    assert scenario.objective.carbon_signal == "marginal"
+    assert scenario.objective.carbon_price_usd_per_t == 0
+    assert scenario.regional_ms == 30
+    assert scenario.node_ids == [r["id"] for r in regions]
+    for node, row in zip(scenario.nodes, regions):
+        assert node.price_usd_per_mwh == float(row["price_usd_per_mwh"])
+        assert node.capacity_mw == float(row["capacity_mw"])
+        assert node.residency_zone == (row["residency_zone"] or None)
+    assert scenario.workload_ids == [w["id"] for w in read_csv("workloads.csv")]
+
+
+def test_at_least_20_regions_on_every_inhabited_continent(regions):
+    assert len(regions) >= 20
+    for r in regions:
+        assert continent_of(float(r["lat"]), float(r["lon"])) == r["continent"], r["id"]
+    assert {r["continent"] for r in regions} == CONTINENTS
+
+
+def test_residency_zones_follow_the_law_in_scope(regions):
+    for r in regions:
+        expected = "EU" if r["country"] in EU_EEA else "IN" if r["country"] == "IN" else ""
+        assert r["residency_zone"] == expected, r["id"]
+
+
+def test_each_region_serves_its_own_demand_with_finite_spare(scenario, regions):
+    demand = {n: 0.0 for n in scenario.node_ids}
+    for d in scenario.demand:
+        demand[d.node] += d.mw
+    assert [(d["node"], d["workload"], float(d["mw"])) for d in read_csv("demand.csv")] == \
+        [(d.node, d.workload, d.mw) for d in scenario.demand]
+    for node in scenario.nodes:
+        assert demand[node.id] > 0
+        assert demand[node.id] <= node.capacity_mw <= 3 * demand[node.id] + 5, node.id
+    # capacity friction must bite somewhere: some cheap regions have little room to spare
+    cheap = [n for n in scenario.nodes if n.price_usd_per_mwh < 110]
+    assert any(n.capacity_mw - demand[n.id] < 0.6 * demand[n.id] + 5 for n in cheap)
+
+
+def test_every_region_value_has_a_source_and_a_flag(regions):
+    values = ("price", "carbon_avg", "carbon_marginal", "pue", "capacity", "coords")
+    for r in regions:
+        for v in values:
+            assert r[f"{v}_flag"] in FLAGS, (r["id"], v)
+            assert r[f"{v}_source"].strip(), (r["id"], v)
+        assert r["carbon_marginal_flag"] == "assumption"
+    for w in read_csv("workloads.csv"):
+        assert all(w[k] in FLAGS for k in w if k.endswith("_flag")), w["id"]
+
+
+def test_measured_rtts_in_the_scenario_equal_rtt_pairs_csv(scenario, regions):
+    pairs = read_csv("rtt_pairs.csv")
+    n = len(regions)
+    assert len(pairs) == n * (n - 1) // 2
+    measured = {(p["a"], p["b"]): float(p["rtt_ms"]) for p in pairs if p["source"] == "azure-measured"}
+    in_scenario = {(a, b): v for a, row in scenario.rtt_ms.items() for b, v in row.items()}
+    assert measured and in_scenario == measured
+    for p in pairs:
+        if p["source"] == "azure-measured":
+            assert max(float(p["proxy_km_a"]), float(p["proxy_km_b"])) <= 300
+        else:
+            assert p["source"] == "distance-model"
+
+
+def test_a_measured_rtt_is_the_azure_median_by_hand():
+    with open(RAW / "azure_rtt_ms_2025-07.csv", newline="", encoding="utf-8") as f:
+        matrix = {row["Source"]: row for row in csv.DictReader(f)}
+    by_hand = (float(matrix["Germany West Central"]["Japan East"]) + float(matrix["Japan East"]["Germany West Central"])) / 2
+    pair = next(p for p in read_csv("rtt_pairs.csv") if {p["a"], p["b"]} == {"de-fra", "jp-tyo"})
+    assert pair["source"] == "azure-measured"
+    assert float(pair["rtt_ms"]) == round(by_hand, 1)
+
+
+def test_distance_model_pairs_follow_core_latency(regions):
+    where = {r["id"]: (float(r["lat"]), float(r["lon"])) for r in regions}
+    modelled = [p for p in read_csv("rtt_pairs.csv") if p["source"] == "distance-model"]
+    assert modelled
+    for p in modelled:
+        km = float(haversine_km(*where[p["a"]], *where[p["b"]]))
+        assert float(p["rtt_ms"]) == round(float(rtt_from_distance_ms(km)), 1), (p["a"], p["b"])
+
+
+def test_rebuild_reproduces_the_shipped_files_byte_for_byte(tmp_path):
+    subprocess.run([sys.executable, str(DATA / "build_default_scenario.py"), "--out", str(tmp_path)],
+                   check=True, capture_output=True, cwd=tmp_path)
+    for rel in BUILT:
+        assert (tmp_path / rel).read_bytes() == (ROOT / rel).read_bytes(), rel
+
+
+def test_oregon_and_ireland_values_worked_by_hand(regions):
+    row = {r["id"]: r for r in regions}
+    assert float(row["us-or"]["price_usd_per_mwh"]) == pytest.approx(7.52 * 10)  # EIA 2023, ¢/kWh → $/MWh
+    assert float(row["ie-dub"]["price_usd_per_mwh"]) == pytest.approx(round(0.256 * 1000 * 1.082, 1))  # Eurostat × ECB
+    with open(RAW / "google_region_carbon_2024.csv", newline="", encoding="utf-8") as f:
+        google = {r["Google Cloud Region"]: float(r["Grid carbon intensity (gCO2eq / kWh)"]) for r in csv.DictReader(f)}
+    assert float(row["us-or"]["carbon_avg_g_per_kwh"]) == google["us-west1"]
+    assert row["us-or"]["carbon_avg_flag"] == "measured"
+
+
+def test_gb_per_mwh_is_bytes_over_energy():
+    for w in read_csv("workloads.csv"):
+        by_hand = float(w["kb_per_request"]) * 1e3 / float(w["wh_per_request"]) * 1e6 / 1e9
+        assert float(w["gb_per_mwh"]) == pytest.approx(by_hand, abs=0.05), w["id"]
+    chat = next(w for w in read_csv("workloads.csv") if w["id"] == "chat")
+    assert float(chat["gb_per_mwh"]) == pytest.approx(12e3 / 0.3 * 1e6 / 1e9)
+
+
+def test_world_outline_is_a_clean_geojson():
+    world = json.loads((DATA / "world_countries.geojson").read_text(encoding="utf-8"))
+    assert world["type"] == "FeatureCollection"
+    features = world["features"]
+    assert len(features) >= 170
+    assert "Antarctica" not in {f["properties"]["name"] for f in features}
+    for f in features:
+        geometry = f["geometry"]
+        polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+        for ring in (ring for polygon in polygons for ring in polygon):
+            assert len(ring) >= 4 and ring[0] == ring[-1], f["properties"]["name"]
+            assert all(-180 <= x <= 180 and -90 <= y <= 90 and round(x, 2) == x and round(y, 2) == y for x, y in ring)
+            jumps = [abs(q[0] - p[0]) for p, q in zip(ring, ring[1:])]
+            assert max(jumps) <= 180, f["properties"]["name"]
+
+
+def test_hvdc_figures_have_unit_source_and_flag():
+    figures = json.loads((DATA / "hvdc_reference.json").read_text(encoding="utf-8"))["figures"]
+    assert len(figures) >= 6
+    for name, fig in figures.items():
+        assert fig["value"] > 0 and fig["unit"] and fig["source"] and fig["flag"] in FLAGS, name
+
+
+def test_raw_files_are_attributed_and_unchanged():
+    sources = (DATA / "SOURCES.md").read_text(encoding="utf-8")
+    for path in sorted(RAW.iterdir()):
+        assert path.name in sources, path.name
+        original = SHARED_DATA / path.name
+        if original.exists():
+            assert path.read_bytes() == original.read_bytes(), path.name
