@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 
 import numpy as np
@@ -108,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # one line, never a traceback
         print(f"error: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
         return 1
-    json.dump(_clean(out), sys.stdout, indent=1, allow_nan=False)
-    sys.stdout.write("\n")
+    try:
+        json.dump(_clean(out), sys.stdout, indent=1, allow_nan=False)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader (e.g. `head`) closed the pipe: not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0

@@ -64,7 +64,8 @@ class Solution:
 
     @property
     def relocated_mw(self) -> float:
-        return float(self.x_mw.sum() - np.trace(self.x_mw).sum())
+        off_home = ~np.eye(self.inputs.n_nodes, dtype=bool)
+        return float(self.x_mw[off_home].sum())
 
     @property
     def relocated_share(self) -> float:
