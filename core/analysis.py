@@ -1,8 +1,9 @@
 """Everything the dashboard and the ``metrics`` command show for one scenario, from one model.
 
 :class:`Analysis` holds the compiled :class:`~core.model.PlacementModel` of a scenario
-structure and answers with tidy results; every call re-solves with new parameter values.
-It is mutable (the model's parameters change), so keep one per user session, never shared.
+structure (the model of record: single solves, the explorer's numbers) and a warm
+:class:`~core.highs_lp.HighsLP` of the same LP for sweeps (frontier, waterfall); every call
+re-solves with new parameter values. It is mutable, so keep one per user session, never shared.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from core.frontier import frontier
+from core.highs_lp import HighsLP
 from core.inputs import ModelInputs, model_inputs
 from core.metrics import (execution_layers, friction_waterfall, local_inputs,
                           relocatable_demand_share, savings)
@@ -48,8 +50,10 @@ def average_returns_on_latency(inp: ModelInputs, local: Solution, sol: Solution)
 class Analysis:
     """One compiled model, re-solved for any scenario of the same structure."""
 
-    def __init__(self, sc: Scenario):
+    def __init__(self, sc: Scenario, sweep_engine: str = "highs"):
+        """``sweep_engine``: "highs" (warm HiGHS fast path) or "cvxpy" (the model of record) for sweeps."""
         self.model = PlacementModel.for_scenario(sc)
+        self.sweeper = self.model if sweep_engine == "cvxpy" else HighsLP(self.model.node_ids, self.model.workload_ids)
 
     def fits(self, sc: Scenario) -> bool:
         return tuple(sc.node_ids) == self.model.node_ids and tuple(sc.workload_ids) == self.model.workload_ids
@@ -73,10 +77,10 @@ class Analysis:
                 **average_returns_on_latency(inp, local, sol)}
 
     def frontier(self, inp: ModelInputs, budgets_ms=None, workload: str | None = None) -> pd.DataFrame:
-        return frontier(self.model, inp, budgets_ms, workload)
+        return frontier(self.sweeper, inp, budgets_ms, workload)
 
     def waterfall(self, inp: ModelInputs) -> pd.DataFrame:
-        return friction_waterfall(self.model, inp)
+        return friction_waterfall(self.sweeper, inp)
 
     def layers(self, inp: ModelInputs) -> pd.DataFrame:
         return execution_layers(self.solve(inp))

@@ -59,15 +59,14 @@ def cmd_solve(args) -> dict:
 
 
 def cmd_frontier(args) -> dict:
-    from core.frontier import frontier
+    from core.analysis import Analysis
     from core.inputs import model_inputs
-    from core.model import PlacementModel
 
     sc = load_scenario(args.scenario)
     if args.workload is not None and args.workload not in sc.workload_ids:
         raise ScenarioError("--workload", f"unknown workload id {args.workload!r}; known: {', '.join(sc.workload_ids)}")
-    df = frontier(PlacementModel.for_scenario(sc), model_inputs(sc), args.budgets, args.workload)
-    return {"workload": args.workload, "points": _records(df)}
+    df = Analysis(sc, sweep_engine=args.engine).frontier(model_inputs(sc), args.budgets, args.workload)
+    return {"workload": args.workload, "engine": args.engine, "points": _records(df)}
 
 
 def cmd_metrics(args) -> dict:
@@ -92,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="budgets in ms, e.g. 0,10,25,50,100 (default: the exact frontier at every breakpoint)")
     p.add_argument("--workload", default=None,
                    help="relax only this workload class (the others keep their budgets); default: all")
+    p.add_argument("--engine", choices=("highs", "cvxpy"), default="highs",
+                   help="highs: the same LP in one warm-started HiGHS instance (fast path, default); "
+                        "cvxpy: the compiled CVXPY model of record")
     p.set_defaults(run=cmd_frontier)
     p = sub.add_parser("metrics", help="every metric of MODEL.md for the scenario")
     p.add_argument("scenario", help="scenario file (.json, .yaml) or - for standard input")

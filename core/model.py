@@ -29,7 +29,7 @@ class SolveError(RuntimeError):
 
 
 @contextlib.contextmanager
-def _quiet_stdout():
+def quiet_stdout():
     """Keep solver banners (written by C code to fd 1) off stdout, where the CLI prints JSON."""
     try:
         fd = sys.stdout.fileno()
@@ -102,7 +102,7 @@ class PlacementModel:
         errors = []
         for solver in SOLVERS:
             try:
-                with _quiet_stdout():
+                with quiet_stdout():
                     self.problem.solve(solver=solver, verbose=False)
             except cp.error.SolverError as exc:
                 errors.append(f"{solver}: {exc}")
