@@ -103,28 +103,36 @@ def frontier(model, inp: ModelInputs, budgets_ms=None, workload: str | None = No
             last = replace(last, inputs=b_inp)
         last_mask = mask
         rows.append(_point(b, last, b_inp, pricer.unit, solve))
+    zero = local if workload is None else model.solve(replace(inp, budget_ms=budget_vector_ms(inp, 0.0, workload)))
+    return _table(rows, local, inp, zero)
+
+
+def _table(rows: list[dict], local: Solution, inp: ModelInputs, zero: Solution | None = None) -> pd.DataFrame:
+    """The frontier table from :func:`_point` rows: savings against ``local`` and the returns
+    on latency against ``zero``, the sweep's own budget-0 solution (default: ``local``)."""
     df = pd.DataFrame(rows)
     df["savings_usd"] = local.cost_usd - df["cost_usd"]
     df["carbon_savings_t"] = local.emissions_t - df["emissions_t"]
     df["carbon_savings_avg_t"] = local.emissions_avg_t - df["emissions_avg_t"]
     df["carbon_savings_marginal_t"] = local.emissions_marginal_t - df["emissions_marginal_t"]
-    return returns_on_latency(df, demand_mwh=float(inp.demand_mw.sum() * inp.period_hours))
+    return returns_on_latency(df, float(inp.demand_mw.sum() * inp.period_hours), local if zero is None else zero)
 
 
-def returns_on_latency(df: pd.DataFrame, demand_mwh: float) -> pd.DataFrame:
+def returns_on_latency(df: pd.DataFrame, demand_mwh: float, zero: Solution) -> pd.DataFrame:
     """Add ERoL [$/ms] and CRoL [tCO2/ms], marginal and average, and per MWh of demand.
 
-    Marginal: ``(C(b_{i-1}) − C(b_i)) / (b_i − b_{i-1})``; average: ``(C(b_0) − C(b_i)) / (b_i − b_0)``
-    with b_0 the first budget of the frontier (0 ms for a full frontier). The first row has none.
+    Marginal: ``(C(b_{i-1}) − C(b_i)) / (b_i − b_{i-1})`` between successive rows (none on the
+    first); average: ``(C(0) − C(b_i)) / b_i`` with ``zero`` the solution at budget 0 of the same
+    sweep (the local baseline for a uniform frontier; none at b = 0).
     """
     df = df.sort_values("budget_ms").reset_index(drop=True)
     db = df["budget_ms"].diff()
-    span = df["budget_ms"] - df["budget_ms"].iloc[0]
+    b = df["budget_ms"].where(df["budget_ms"] > 0)
     per_mwh = demand_mwh if demand_mwh > 0 else np.nan
-    for name, col in (("erol", "cost_usd"), ("crol", "emissions_t")):
+    for name, col, at_zero in (("erol", "cost_usd", zero.cost_usd), ("crol", "emissions_t", zero.emissions_t)):
         unit = "usd_per_ms" if name == "erol" else "t_per_ms"
         df[f"{name}_marginal_{unit}"] = -df[col].diff() / db
-        df[f"{name}_avg_{unit}"] = (df[col].iloc[0] - df[col]) / span.where(span > 0)
+        df[f"{name}_avg_{unit}"] = (at_zero - df[col]) / b
         df[f"{name}_marginal_{unit}_per_mwh"] = df[f"{name}_marginal_{unit}"] / per_mwh
         df[f"{name}_avg_{unit}_per_mwh"] = df[f"{name}_avg_{unit}"] / per_mwh
     return df

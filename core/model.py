@@ -104,8 +104,8 @@ class PlacementModel:
             try:
                 with quiet_stdout():
                     self.problem.solve(solver=solver, verbose=False)
-            except cp.error.SolverError as exc:
-                errors.append(f"{solver}: {exc}")
+            except (cp.error.SolverError, ValueError, ArithmeticError) as exc:
+                errors.append(f"{solver}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
                 continue
             if self.problem.status == cp.OPTIMAL:
                 return self.problem.status, solver

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 SCHEMA_VERSION = 1
 MAX_SCENARIO_BYTES = 5_000_000
+MAX_PERIOD_HOURS = 876_000.0  # a century: beyond it totals lose all meaning (and overflow)
 
 
 class ScenarioError(ValueError):
@@ -104,7 +105,7 @@ class Scenario(_Strict):
     schema_version: Literal[1] = 1
     name: str = "scenario"
     description: str = ""
-    period_hours: Number = Field(default=8760.0, gt=0)
+    period_hours: Number = Field(default=8760.0, gt=0, le=MAX_PERIOD_HOURS)
     nodes: list[Node] = Field(min_length=1)
     workloads: list[Workload] = Field(min_length=1)
     demand: list[Demand]
