@@ -1,0 +1,52 @@
+"""Energy–Latency Frontier Explorer: the router and the shared sidebar.
+
+Every page reads the session's scenario from :mod:`pages.common.state`, calls :mod:`core`, and
+draws. Run with ``streamlit run app.py``.
+"""
+from pathlib import Path
+
+import streamlit as st
+
+ICON = Path(__file__).parent / "assets" / "icon.png"   # served by Streamlit: no icon CDN offline
+st.set_page_config(page_title="Energy–Latency Frontier Explorer", page_icon=str(ICON), layout="wide")
+
+from core.model import SolveError  # noqa: E402
+from core.scenario import ScenarioError  # noqa: E402
+from core.share import LinkError  # noqa: E402
+from pages.common import sidebar, state, theme  # noqa: E402
+
+PAGES = [  # file, title, icon, url path
+    ("pages/explorer.py", "Explorer", ":material/public:", "explorer"),
+    ("pages/frontier.py", "Frontier", ":material/show_chart:", "frontier"),
+    ("pages/layers.py", "Execution layers", ":material/stacked_bar_chart:", "layers"),
+    ("pages/break_even.py", "Break-even", ":material/balance:", "break-even"),
+    ("pages/frictions.py", "Frictions", ":material/waterfall_chart:", "frictions"),
+    ("pages/data.py", "Data", ":material/table:", "data"),
+    ("pages/physical.py", "Digital vs physical", ":material/cable:", "physical"),
+    ("pages/presentation.py", "Presentation", ":material/slideshow:", "presentation"),
+]
+assert tuple(p[3] for p in PAGES) == state.PAGES
+
+try:
+    state.init_session()
+except ScenarioError as exc:
+    st.error(f"The default scenario could not be read: {exc}")
+    st.stop()
+
+pages = {url: st.Page(path, title=title, icon=icon, url_path=url, default=url == state.DEFAULT_PAGE)
+         for path, title, icon, url in PAGES}
+pg = st.navigation(list(pages.values()), position="sidebar")
+current = pg.url_path or state.DEFAULT_PAGE
+
+target = state.pending_link_page()          # a link opened at the root that names another page
+if target and target != current and current == state.DEFAULT_PAGE:
+    st.switch_page(pages[target])
+
+state.sync_link(current)
+theme.inject_css()
+sidebar.render()
+state.show_messages()
+try:
+    pg.run()
+except (ScenarioError, LinkError, SolveError) as exc:
+    st.error(f"This page could not be computed: {exc}")

@@ -1,0 +1,468 @@
+"""Pure Plotly figure builders for the analysis pages (frontier, layers, break-even, frictions,
+digital vs physical, presentation).
+
+Each takes tidy DataFrames from :mod:`core` (column names as core writes them) and labels,
+and returns a styled ``go.Figure``; none imports streamlit. Every axis names its unit. Show a
+figure with ``st.plotly_chart(fig, theme=None)`` so Streamlit keeps the "elf" template.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from pages.common.theme import (BLACK, BLUE, GREY, LAYER_COLOURS, ORANGE, SIGNAL_COLOURS, SKY_BLUE,
+                                UNSERVED_COLOUR, style)
+
+LAYER_LABELS = {"local": "Local (at home)", "regional": "Regional", "energy-oriented": "Energy-oriented"}
+LAYER_COLUMNS = {"local": "local_mw", "regional": "regional_mw", "energy-oriented": "energy_oriented_mw"}
+MASKED_GREY = "#D9D9D9"
+HOME_GREY = "#F0F0F0"
+DIVERGING = [[0.0, ORANGE], [0.5, "#F7F7F7"], [1.0, BLUE]]
+"""Net benefit: orange where relocation loses money, blue where it pays (0 is white)."""
+SHARE_SCALE = [[0.0, "#FFFFFF"], [0.5, SKY_BLUE], [1.0, BLUE]]
+FRICTION_LABELS = {"egress": "Egress", "migration": "Migration", "state_locality": "State locality",
+                   "legal": "Legal (residency)", "capacity": "Capacity"}
+
+
+def _marker(fig: go.Figure, x: float | None, label: str | None, x_max: float | None = None) -> None:
+    """A dashed vertical line at the current setting, in every subplot; a budget beyond the
+    axis (``x_max``) is drawn at the right edge and its label says so."""
+    if x is None or not np.isfinite(x):
+        return
+    beyond = x_max is not None and x > x_max
+    at = x_max if beyond else x
+    fig.add_vline(x=at, line=dict(color=BLACK, dash="dash", width=1.5))
+    if label:
+        text = f"{label} ({x:,.0f} ms, beyond the last breakpoint) →" if beyond else label
+        # inside the top panel, under its title (subplot titles sit just above y = 1)
+        fig.add_annotation(x=at, y=1.0, yref="paper", xref="x", text=text, showarrow=False,
+                           xanchor="right" if beyond else "left", yanchor="top", font=dict(size=12),
+                           xshift=-4 if beyond else 4, yshift=-2, bgcolor="rgba(255,255,255,0.85)")
+
+
+def _reference(fig: go.Figure, row: int, y: float | None, label: str) -> None:
+    """A dotted horizontal line at the current setting's value in one subplot."""
+    if y is None or not np.isfinite(y):
+        return
+    fig.add_hline(y=y, line=dict(color=BLACK, dash="dot", width=1.2), row=row, col=1,
+                  annotation_text=label, annotation_position="top right", annotation_font_size=11)
+
+
+def step_extended(df: pd.DataFrame, to_ms: float | None) -> pd.DataFrame:
+    """The frontier with one more row at ``to_ms`` (same values as the last), so an "hv" step
+    line runs to the right edge instead of stopping at the last breakpoint."""
+    if to_ms is None or df.empty or to_ms <= df["budget_ms"].iloc[-1]:
+        return df
+    tail = df.iloc[[-1]].copy()
+    tail["budget_ms"] = float(to_ms)
+    return pd.concat([df, tail], ignore_index=True)
+
+
+def period_label(period_hours: float) -> str:
+    """Words for the period totals add up over: "per year" for 8760 h, else "over 720 h"."""
+    return "per year" if abs(period_hours - 8760.0) < 1e-9 else f"over {period_hours:,.0f} h"
+
+
+def x_max_for(df: pd.DataFrame) -> float:
+    """The budget axis's right edge [ms]: 5% beyond the last breakpoint (at least 10 ms)."""
+    last = float(df["budget_ms"].max()) if len(df) else 0.0
+    return max(10.0, last * 1.05)
+
+
+# --- frontier ----------------------------------------------------------------------------
+
+def frontier_levels_figure(df: pd.DataFrame, *, view: str = "savings", signal: str = "marginal",
+                           period: str = "per year", marker_ms: float | None = None,
+                           marker_label: str | None = None, current: dict | None = None,
+                           x_max_ms: float | None = None, height: int = 760) -> go.Figure:
+    """Three panels against the latency budget [ms], drawn as exact step functions (``hv``).
+
+    ``view="savings"``: savings against the local baseline [$], carbon savings [tCO2] on both
+    signals, and the shares of demand [%] that could move (RID) and that did (relocated).
+    ``view="levels"``: cost [$], emissions [tCO2] on both signals, and the same shares.
+    ``df``: a frontier from :func:`core.frontier.frontier`; ``signal``: the objective's carbon
+    signal (drawn solid, the other dotted); ``period``: words for the period totals add up over;
+    ``marker_ms``: the current budget (dashed line); ``current``: when the classes' budgets
+    differ (no single budget to mark), the current setting's values as dotted lines, keyed by
+    savings_usd / cost_usd, carbon_savings_t / emissions_t, relocated_share.
+    """
+    d = step_extended(df.sort_values("budget_ms"), x_max_ms)
+    x = d["budget_ms"]
+    savings = view == "savings"
+    titles = ((f"Savings against running at home ($ {period})", f"Carbon savings against running at home (tCO2 {period})")
+              if savings else (f"Cost ($ {period})", f"Emissions (tCO2 {period})"))
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                        subplot_titles=(*titles, "Share of inference demand (%)"))
+    common = dict(mode="lines", line_shape="hv")
+    money = "savings_usd" if savings else "cost_usd"
+    fig.add_trace(go.Scatter(x=x, y=d[money], name="Savings" if savings else "Cost",
+                             line=dict(color=SIGNAL_COLOURS["cost"], width=3),
+                             hovertemplate="%{x:.1f} ms: $%{y:,.0f}<extra></extra>", **common), 1, 1)
+    for sig in ("marginal", "average"):
+        col = ("carbon_savings_" if savings else "emissions_") + ("marginal_t" if sig == "marginal" else "avg_t")
+        label = ("Carbon savings" if savings else "Emissions") + f", {sig} signal" + (" (objective)" if sig == signal else "")
+        fig.add_trace(go.Scatter(x=x, y=d[col], name=label,
+                                 line=dict(color=SIGNAL_COLOURS[sig], width=3 if sig == signal else 2,
+                                           dash="solid" if sig == signal else "dot"),
+                                 hovertemplate=f"%{{x:.1f}} ms: %{{y:,.0f}} tCO2<extra>{sig}</extra>", **common), 2, 1)
+    fig.add_trace(go.Scatter(x=x, y=100 * d["rid"], name="Could gain by moving (RID)", line=dict(color=ORANGE, width=2),
+                             hovertemplate="%{x:.1f} ms: RID %{y:.1f}%<extra></extra>", **common), 3, 1)
+    fig.add_trace(go.Scatter(x=x, y=100 * d["relocated_share"], name="Relocated (realized)",
+                             line=dict(color=BLUE, width=3),
+                             hovertemplate="%{x:.1f} ms: relocated %{y:.1f}%<extra></extra>", **common), 3, 1)
+    fig.update_yaxes(title_text="US$", row=1, col=1)
+    fig.update_yaxes(title_text="tCO2", row=2, col=1)
+    fig.update_yaxes(title_text="% of demand (MW)", range=[0, 105], row=3, col=1)
+    fig.update_xaxes(title_text="Latency budget (ms of extra round trip)", row=3, col=1)
+    _marker(fig, marker_ms, marker_label, x_max_ms)
+    if current:
+        what = "now (per-class budgets)"
+        _reference(fig, 1, current.get(money), what)
+        _reference(fig, 2, current.get("carbon_savings_t" if savings else "emissions_t"), what)
+        rs = current.get("relocated_share")
+        _reference(fig, 3, None if rs is None else 100 * rs, what)
+    if x_max_ms:
+        fig.update_xaxes(range=[0, x_max_ms])
+    style(fig, height)
+    fig.update_layout(hovermode="x unified", legend=dict(y=1.07))
+    return fig
+
+
+def _interval_bars(df: pd.DataFrame, col: str):
+    d = df.sort_values("budget_ms")
+    lo, hi = d["budget_ms"].shift(1), d["budget_ms"]
+    keep = lo.notna()
+    return ((lo + hi)[keep] / 2, (hi - lo)[keep], d[col][keep], lo[keep], hi[keep])
+
+
+def frontier_returns_figure(df: pd.DataFrame, *, period: str = "over the period",
+                            marker_ms: float | None = None, marker_label: str | None = None,
+                            x_max_ms: float | None = None, height: int = 560) -> go.Figure:
+    """Marginal ERoL [$/ms] and CRoL [tCO2/ms] of a frontier as bars over each interval between
+    its consecutive budgets (bar area = what the interval saves), with the average returns since
+    the first budget as a line (columns of :func:`core.frontier.returns_on_latency`)."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1,
+                        subplot_titles=(f"Energy return on latency, ERoL ($ saved per ms of budget, {period})",
+                                        f"Carbon return on latency, CRoL (tCO2 avoided per ms of budget, {period})"))
+    for row, (name, col, avg, colour, unit) in enumerate((
+            ("ERoL", "erol_marginal_usd_per_ms", "erol_avg_usd_per_ms", SIGNAL_COLOURS["cost"], "$/ms"),
+            ("CRoL", "crol_marginal_t_per_ms", "crol_avg_t_per_ms", SIGNAL_COLOURS["emissions"], "tCO2/ms")), start=1):
+        mid, width, y, lo, hi = _interval_bars(df, col)
+        fmt = "$%{y:,.0f}/ms" if unit == "$/ms" else "%{y:,.1f} tCO2/ms"
+        fig.add_trace(go.Bar(x=mid, y=y, width=width, name=f"Marginal {name}", marker_color=colour,
+                             marker_line=dict(color="white", width=0.5), opacity=0.85,
+                             customdata=np.c_[lo, hi],
+                             hovertemplate=f"%{{customdata[0]:.1f}}–%{{customdata[1]:.1f}} ms: {fmt}<extra>marginal</extra>"),
+                      row, 1)
+        d = df.sort_values("budget_ms")
+        fig.add_trace(go.Scatter(x=d["budget_ms"], y=d[avg], mode="lines+markers", name=f"Average {name} since 0 ms",
+                                 line=dict(color=BLACK, width=1.5), marker=dict(size=5),
+                                 hovertemplate=f"%{{x:.1f}} ms: {fmt}<extra>average</extra>"), row, 1)
+        fig.update_yaxes(title_text=unit, row=row, col=1)
+    fig.update_xaxes(title_text="Latency budget (ms of extra round trip)", row=2, col=1)
+    _marker(fig, marker_ms, marker_label, x_max_ms)
+    if x_max_ms:
+        fig.update_xaxes(range=[0, x_max_ms])
+    style(fig, height)
+    fig.update_layout(bargap=0, legend=dict(y=1.08))
+    return fig
+
+
+# --- execution layers ----------------------------------------------------------------------
+
+def layers_share_figure(layers: pd.DataFrame, workload_ids: Sequence[str],
+                        names: dict[str, str] | None = None, height: int | None = None) -> go.Figure:
+    """100% stacked horizontal bars: each class's served MW split into local, regional and
+    energy-oriented execution [% of the class's served MW] (from :func:`core.metrics.execution_layers`)."""
+    names = names or {}
+    fig = go.Figure()
+    order = [w for w in workload_ids if w in set(layers["workload"])]
+    labels = [names.get(w, w) for w in order]
+    for layer in LAYER_LABELS:
+        part = layers[layers["layer"] == layer].set_index("workload").reindex(order)
+        share = 100 * part["share"].fillna(0)
+        fig.add_trace(go.Bar(
+            y=labels, x=share, orientation="h", name=LAYER_LABELS[layer], marker_color=LAYER_COLOURS[layer],
+            text=[f"{v:.0f}%" if v >= 6 else "" for v in share], textposition="inside", insidetextanchor="middle",
+            customdata=part["mw"].fillna(0), textfont=dict(color="white" if layer != "local" else BLACK),
+            hovertemplate="%{y}: %{x:.1f}% (%{customdata:,.1f} MW)<extra>" + LAYER_LABELS[layer] + "</extra>"))
+    fig.update_layout(barmode="stack", legend=dict(traceorder="normal"))
+    fig.update_xaxes(title_text="Share of the class's served IT power (%)", range=[0, 100.5])
+    fig.update_yaxes(title_text="Workload class", autorange="reversed")
+    return style(fig, height or 120 + 56 * max(1, len(order)))
+
+
+def layers_frontier_figure(df: pd.DataFrame, *, demand_mw: float | None = None, marker_ms: float | None = None,
+                           marker_label: str | None = None, x_max_ms: float | None = None,
+                           height: int = 440) -> go.Figure:
+    """Stacked areas of served IT power [MW] by execution layer against the latency budget [ms]
+    (exact steps), with unserved demand on top when there is any."""
+    d = step_extended(df.sort_values("budget_ms"), x_max_ms)
+    fig = go.Figure()
+    for layer, col in LAYER_COLUMNS.items():
+        fig.add_trace(go.Scatter(x=d["budget_ms"], y=d[col], name=LAYER_LABELS[layer], stackgroup="layers",
+                                 line=dict(shape="hv", width=0.5, color=LAYER_COLOURS[layer]),
+                                 fillcolor=LAYER_COLOURS[layer],
+                                 hovertemplate="%{x:.1f} ms: %{y:,.1f} MW<extra>" + LAYER_LABELS[layer] + "</extra>"))
+    if (d["unserved_mw"] > 1e-6).any():
+        fig.add_trace(go.Scatter(x=d["budget_ms"], y=d["unserved_mw"], name="Unserved", stackgroup="layers",
+                                 line=dict(shape="hv", width=0.5, color=UNSERVED_COLOUR), fillcolor=UNSERVED_COLOUR,
+                                 hovertemplate="%{x:.1f} ms: %{y:,.1f} MW<extra>Unserved</extra>"))
+    if demand_mw:
+        fig.update_yaxes(range=[0, demand_mw * 1.02])
+    fig.update_yaxes(title_text="IT power (MW)")
+    fig.update_xaxes(title_text="Latency budget (ms of extra round trip)")
+    fig.update_layout(legend=dict(traceorder="normal"), hovermode="x unified")
+    _marker(fig, marker_ms, marker_label, x_max_ms)
+    if x_max_ms:
+        fig.update_xaxes(range=[0, x_max_ms])
+    return style(fig, height)
+
+
+# --- break-even ----------------------------------------------------------------------------
+
+def pair_matrix_figure(be: pd.DataFrame, node_ids: Sequence[str], *, height: int | None = None) -> go.Figure:
+    """Heatmap of the net benefit [$/MWh] of moving 1 MWh of IT energy from each service node
+    (rows) to each compute node (columns) (from :func:`core.metrics.break_even`). Pairs the mask
+    forbids are grey, with the reason in the hover; the diagonal is home."""
+    ids = list(node_ids)
+    n = len(ids)
+    pos = {v: i for i, v in enumerate(ids)}
+    z = np.full((n, n), np.nan)
+    masked = np.full((n, n), np.nan)
+    hover = np.full((n, n), "", dtype=object)
+    for row in be.itertuples(index=False):
+        i, j = pos[row.service], pos[row.compute]
+        text = (f"{row.service} → {row.compute}<br>rtt {row.rtt_ms:.1f} ms<br>"
+                f"gross {row.gross_benefit_usd_per_mwh:,.2f} $/MWh − transfer {row.transfer_usd_per_mwh:,.2f} $/MWh"
+                f"<br>net {row.net_benefit_usd_per_mwh:,.2f} $/MWh")
+        if row.allowed:
+            z[i, j] = row.net_benefit_usd_per_mwh
+            hover[i, j] = text
+        else:
+            masked[i, j] = 1.0
+            hover[i, j] = text + f"<br><b>not allowed: {row.reason}</b>"
+    home = np.full((n, n), np.nan)
+    for i in range(n):
+        home[i, i] = 1.0
+        hover[i, i] = f"{ids[i]}: home (no relocation)"
+    # colours span the allowed pairs (the ones drawn), not the masked ones
+    lim = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 1.0
+    lim = lim if np.isfinite(lim) and lim > 0 else 1.0
+    fig = go.Figure()
+    fig.add_trace(go.Heatmap(z=masked, x=ids, y=ids, colorscale=[[0, MASKED_GREY], [1, MASKED_GREY]], showscale=False,
+                             text=hover, hovertemplate="%{text}<extra></extra>", xgap=1, ygap=1, name="not allowed"))
+    fig.add_trace(go.Heatmap(z=home, x=ids, y=ids, colorscale=[[0, HOME_GREY], [1, HOME_GREY]], showscale=False,
+                             text=hover, hovertemplate="%{text}<extra></extra>", xgap=1, ygap=1, name="home"))
+    fig.add_trace(go.Heatmap(z=z, x=ids, y=ids, colorscale=DIVERGING, zmid=0, zmin=-lim, zmax=lim,
+                             text=hover, hovertemplate="%{text}<extra></extra>", xgap=1, ygap=1, name="net benefit",
+                             colorbar=dict(title=dict(text="Net benefit<br>$/MWh", side="top"), thickness=14)))
+    # labels as text-only scatter traces (a heatmap's texttemplate also writes into its empty cells)
+    fig.add_trace(go.Scatter(x=ids, y=ids, mode="text", text=["⌂"] * n, textfont=dict(color=GREY, size=11),
+                             hoverinfo="skip", showlegend=False))
+    if n <= 14:
+        i, j = np.nonzero(np.isfinite(z))
+        fig.add_trace(go.Scatter(x=[ids[b] for b in j], y=[ids[a] for a in i], mode="text",
+                                 text=[f"{z[a, b]:,.0f}" for a, b in zip(i, j)], textfont=dict(size=11),
+                                 hoverinfo="skip", showlegend=False))
+    fig.update_xaxes(title_text="Compute node r (runs the work)", side="bottom", tickangle=-45, showgrid=False)
+    fig.update_yaxes(title_text="Service node s (home)", autorange="reversed", showgrid=False, zeroline=False)
+    return style(fig, height or max(380, 140 + 26 * n))
+
+
+def _log_ticks(lo: float, hi: float, money: bool) -> tuple[list[float], list[str]]:
+    """Tick positions (log10) and labels at 1-2-5 steps between ``lo`` and ``hi`` (> 0)."""
+    vals = []
+    for e in range(int(np.floor(np.log10(lo))) - 1, int(np.ceil(np.log10(hi))) + 1):
+        for m in (1, 2, 5):
+            v = m * 10.0 ** e
+            if lo * 0.999 <= v <= hi * 1.001:
+                vals.append(v)
+    if len(vals) > 9:
+        vals = [v for v in vals if str(v).lstrip("0.").startswith("1")] or vals
+    text = [(f"${v:,.{max(0, -int(np.floor(np.log10(v))))}f}" if money else f"{v:,.{max(0, -int(np.floor(np.log10(v))))}f}")
+            for v in vals]
+    return [float(np.log10(v)) for v in vals], text
+
+
+def egress_grid_figure(grid: pd.DataFrame, line_e: np.ndarray, line_g: np.ndarray, *,
+                       current_e: float, current_g: float, limit_usd_per_mwh: float | None = None,
+                       title: str | None = None, height: int = 470) -> go.Figure:
+    """Net benefit [$/MWh] over egress price e [$/GB] × data intensity g [GB/MWh] (from
+    :func:`core.metrics.net_benefit_egress_grid` on log-spaced grids), on log–log axes where the
+    break-even curve ``g·e = gross − φ`` is a straight line, and the scenario's (e, g) as a cross
+    (on the axis edge when e or g is 0). ``limit_usd_per_mwh`` saturates the colours at ±limit."""
+    piv = grid.pivot(index="gb_per_mwh", columns="egress_usd_per_gb", values="net_benefit_usd_per_mwh")
+    e, g = piv.columns.to_numpy(float), piv.index.to_numpy(float)
+    lim = limit_usd_per_mwh or float(np.nanmax(np.abs(piv.values))) or 1.0
+    fig = go.Figure(go.Heatmap(
+        z=piv.values, x=np.log10(e), y=np.log10(g), colorscale=DIVERGING, zmid=0, zmin=-lim, zmax=lim,
+        customdata=np.dstack(np.meshgrid(e, g)),
+        colorbar=dict(title=dict(text="Net benefit<br>$/MWh", side="top"), thickness=14),
+        hovertemplate="e = %{customdata[0]:.4g} $/GB, g = %{customdata[1]:.4g} GB/MWh<br>net %{z:,.2f} $/MWh<extra></extra>"))
+    le, lg = np.asarray(line_e, float), np.asarray(line_g, float)
+    ok = np.isfinite(lg) & (lg >= g.min()) & (lg <= g.max()) & (le > 0)
+    if ok.any():
+        fig.add_trace(go.Scatter(x=np.log10(le[ok]), y=np.log10(lg[ok]), mode="lines", name="Break-even: g·e = gross − φ",
+                                 line=dict(color=BLACK, width=2.5), customdata=np.c_[le[ok], lg[ok]],
+                                 hovertemplate="break-even: e = %{customdata[0]:.4g} $/GB, g = %{customdata[1]:.4g} GB/MWh<extra></extra>"))
+    cx = np.log10(min(max(current_e, e.min()), e.max()))
+    cy = np.log10(min(max(current_g, g.min()), g.max()))
+    fig.add_trace(go.Scatter(x=[cx], y=[cy], mode="markers", name="This scenario (e, g)",
+                             marker=dict(symbol="x", size=13, color=BLACK, line=dict(width=1, color="white")),
+                             customdata=[[current_e, current_g]],
+                             hovertemplate="scenario: e = %{customdata[0]:.4g} $/GB, g = %{customdata[1]:.4g} GB/MWh<extra></extra>"))
+    xt, xl = _log_ticks(e.min(), e.max(), money=True)
+    yt, yl = _log_ticks(g.min(), g.max(), money=False)
+    fig.update_xaxes(title_text="Egress price e ($/GB, log)", tickvals=xt, ticktext=xl,
+                     range=[np.log10(e.min()), np.log10(e.max())], showgrid=False)
+    fig.update_yaxes(title_text="Data intensity g (GB/MWh, log)", tickvals=yt, ticktext=yl,
+                     range=[np.log10(g.min()), np.log10(g.max())], showgrid=False, zeroline=False)
+    if title:
+        fig.update_layout(title=title)
+    style(fig, height)
+    fig.update_layout(legend=dict(y=-0.25, yanchor="top"), margin=dict(b=70))
+    return fig
+
+
+def log_grid_around(values: Sequence[float], *, decades: float = 1.0, fallback: tuple[float, float],
+                    n: int = 81) -> np.ndarray:
+    """A log-spaced grid [same unit as ``values``] that spans the positive finite ``values``
+    with ``decades`` of margin on each side; ``fallback`` (lo, hi) when none is usable."""
+    v = np.asarray([x for x in values if x is not None and np.isfinite(x) and x > 0], dtype=float)
+    lo, hi = (v.min() / 10 ** decades, v.max() * 10 ** decades) if v.size else fallback
+    return np.geomspace(lo, hi, n)
+
+
+def carbon_budget_figure(grid: pd.DataFrame, line: pd.DataFrame, *, current_tau: float, current_budget: float,
+                         title: str | None = None, height: int = 460) -> go.Figure:
+    """Relocatable share [%] of one class's demand over carbon price τ [$/t] × the class's budget
+    [ms] (from :func:`core.metrics.relocatable_share_grid`), the break-even budget line (from
+    :func:`core.metrics.break_even_budget_ms`) and the scenario's (τ, B) as a cross."""
+    piv = grid.pivot(index="budget_ms", columns="carbon_price_usd_per_t", values="relocatable_share") * 100
+    fig = go.Figure(go.Heatmap(
+        z=piv.values, x=piv.columns, y=piv.index, colorscale=SHARE_SCALE, zmin=0, zmax=100,
+        colorbar=dict(title=dict(text="Relocatable<br>% of class", side="top"), thickness=14),
+        hovertemplate="τ = %{x:,.0f} $/t, budget %{y:.1f} ms<br>%{z:.1f}% of the class's demand could gain by moving<extra></extra>"))
+    b_max = float(piv.index.max())
+    ok = np.isfinite(line["break_even_budget_ms"]) & (line["break_even_budget_ms"] <= b_max)
+    if ok.any():
+        fig.add_trace(go.Scatter(x=line["carbon_price_usd_per_t"][ok], y=line["break_even_budget_ms"][ok],
+                                 mode="lines", line=dict(color=BLACK, width=2.5, shape="hv"),
+                                 name="Break-even budget: below it nothing gains by moving",
+                                 hovertemplate="τ = %{x:,.0f} $/t: break-even budget %{y:.1f} ms<extra></extra>"))
+    fig.add_trace(go.Scatter(x=[current_tau], y=[current_budget], mode="markers", name="This scenario (τ, budget)",
+                             marker=dict(symbol="x", size=13, color=ORANGE, line=dict(width=1, color=BLACK)),
+                             hovertemplate="scenario: τ = %{x:,.0f} $/t, budget %{y:.1f} ms<extra></extra>"))
+    fig.update_xaxes(title_text="Carbon price τ ($ per tCO2)")
+    fig.update_yaxes(title_text="The class's latency budget (ms)", range=[float(piv.index.min()), b_max])
+    if title:
+        fig.update_layout(title=title)
+    style(fig, height)
+    fig.update_layout(legend=dict(y=-0.28, yanchor="top"), margin=dict(b=70))
+    return fig
+
+
+# --- frictions -----------------------------------------------------------------------------
+
+def waterfall_figure(wf: pd.DataFrame, *, period: str = "per year", height: int = 460) -> go.Figure:
+    """From the potential savings (every friction off) to the realized savings [$], one friction
+    switched on at a time (from :func:`core.metrics.friction_waterfall`)."""
+    first = wf.iloc[0]
+    steps = wf.iloc[1:]
+    x = ["Potential<br>(no frictions)"] + [f"− {FRICTION_LABELS.get(s, s)}" for s in steps["step"]] + ["Realized"]
+    y = [first["savings_usd"]] + list(steps["change_usd"]) + [wf["savings_usd"].iloc[-1]]
+    measure = ["absolute"] + ["relative"] * len(steps) + ["total"]
+    text = [_usd_short(v) for v in y]
+    fig = go.Figure(go.Waterfall(
+        x=x, y=y, measure=measure, text=text, textposition="outside",
+        connector=dict(line=dict(color=GREY, width=1, dash="dot")),
+        increasing=dict(marker=dict(color=SKY_BLUE)), decreasing=dict(marker=dict(color=ORANGE)),
+        totals=dict(marker=dict(color=BLUE)),
+        hovertemplate="%{x}: %{y:$,.0f}<extra></extra>"))
+    fig.update_yaxes(title_text=f"Savings vs local ($ {period})")
+    fig.update_xaxes(title_text="Frictions switched on, one after another")
+    style(fig, height)
+    top = max([first["savings_usd"], wf["savings_usd"].max(), 0.0])
+    fig.update_yaxes(range=[min(0.0, wf["savings_usd"].min()) * 1.1, top * 1.15 if top > 0 else 1.0])
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def _usd_short(x: float) -> str:
+    ax = abs(x)
+    sign = "-" if x < 0 else ""
+    for size, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
+        if ax >= size:
+            return f"{sign}${ax / size:,.3g}{suffix}"
+    return f"{sign}${ax:,.0f}"
+
+
+# --- presentation ------------------------------------------------------------------------
+
+def presentation_style(fig: go.Figure, *, height: int = 430, font_size: int = 18) -> go.Figure:
+    """The same figure with big fonts for a projector at 1280×720 (returns a copy)."""
+    big = go.Figure(fig)
+    big.update_layout(font=dict(size=font_size), height=height,
+                      title=dict(font=dict(size=font_size + 4)),
+                      legend=dict(font=dict(size=font_size - 2)))
+    big.update_annotations(font_size=font_size - 2)
+    return big
+
+
+
+# --- digital vs physical -------------------------------------------------------------------
+
+def physical_figure(corridors: pd.DataFrame, *, period: str = "per year", height: int = 480) -> go.Figure:
+    """Each relocation corridor s → r (from :func:`core.physical.digital_vs_physical`): great-circle
+    distance [km] against relocated energy [GWh], bubble area ∝ facility power [MW], colour the
+    share of that energy an HVDC line over the same distance would lose [%]."""
+    c = corridors
+    size = np.sqrt(c["mw"] / max(float(c["mw"].max()), 1e-9)) * 40 + 6 if len(c) else []
+    fig = go.Figure(go.Scatter(
+        x=c["distance_km"], y=c["gwh"], mode="markers",
+        marker=dict(size=size, color=100 * c["hvdc_loss_share"], colorscale=[[0, SKY_BLUE], [1, ORANGE]],
+                    line=dict(width=0.6, color="white"), opacity=0.85, sizemode="diameter",
+                    colorbar=dict(title=dict(text="HVDC loss<br>% of energy", side="top"), thickness=14)),
+        customdata=np.c_[c["service"], c["compute"], c["mw"], c["gwh_km"], c["hvdc_capex_usd"], c["data_tb"], c["egress_usd"]]
+        if len(c) else None,
+        hovertemplate=("%{customdata[0]} → %{customdata[1]}<br>%{customdata[2]:,.1f} MW, %{y:,.0f} GWh over "
+                       "%{x:,.0f} km = %{customdata[3]:,.0f} GWh·km<br>HVDC: loses %{marker.color:.1f}%, "
+                       "capacity ≈ $%{customdata[4]:,.0f}<br>data: %{customdata[5]:,.0f} TB, egress "
+                       "$%{customdata[6]:,.0f}<extra></extra>")))
+    fig.update_xaxes(title_text="Great-circle distance s → r (km)", rangemode="tozero")
+    fig.update_yaxes(title_text=f"Relocated facility energy (GWh {period})", rangemode="tozero")
+    return style(fig, height)
+
+
+def savings_frontier_figure(df: pd.DataFrame, *, period: str = "per year", x_max_ms: float | None = None,
+                            height: int = 420) -> go.Figure:
+    """One simple step line for a talk: savings against the local baseline [$] as every class's
+    budget is relaxed together [ms], with the share of demand relocated [%] in the hover."""
+    d = step_extended(df.sort_values("budget_ms"), x_max_ms)
+    fig = go.Figure(go.Scatter(
+        x=d["budget_ms"], y=d["savings_usd"], mode="lines", line_shape="hv", fill="tozeroy",
+        line=dict(color=SIGNAL_COLOURS["cost"], width=3), fillcolor="rgba(0,114,178,0.15)", name="Savings",
+        customdata=100 * d["relocated_share"],
+        hovertemplate="%{x:.0f} ms: saves $%{y:,.0f}; %{customdata:.0f}% of demand moves<extra></extra>"))
+    fig.update_xaxes(title_text="Latency budget of every class (ms)", range=[0, x_max_ms] if x_max_ms else None)
+    fig.update_yaxes(title_text=f"Savings ($ {period})", rangemode="tozero")
+    style(fig, height)
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def big_number(x: float) -> str:
+    """A large count in words with 3 significant figures: 48.1 million, 2.06 billion; smaller
+    numbers with thousands separators."""
+    if x is None or not np.isfinite(x):
+        return "—"
+    ax = abs(float(x))
+    for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if ax >= size:
+            return f"{x / size:,.3g} {word}"
+    return f"{x:,.0f}" if ax >= 100 else f"{x:,.3g}"

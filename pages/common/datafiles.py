@@ -1,0 +1,67 @@
+"""Read-only reference files shipped in ``data/`` (never a file named by a user or a link):
+the world outline for the map, and the sources and quality flags of the default scenario's
+values. Each is read once per server (``st.cache_data``)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
+def world_geojson() -> dict | None:
+    """Country outlines (GeoJSON FeatureCollection) without Antarctica; None if missing."""
+    try:
+        geo = json.loads((DATA / "world_countries.geojson").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    geo["features"] = [f for f in geo.get("features", [])
+                       if (f.get("properties") or {}).get("name") != "Antarctica"]
+    return geo
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _csv(name: str) -> pd.DataFrame | None:
+    try:
+        return pd.read_csv(DATA / name, keep_default_na=False, na_values=[""])
+    except (OSError, ValueError):
+        return None
+
+
+def _provenance(df: pd.DataFrame | None, key: str) -> pd.DataFrame:
+    """The id column and every ``*_source`` / ``*_flag`` column of a data file."""
+    if df is None or key not in df.columns:
+        return pd.DataFrame(columns=[key])
+    cols = [key] + [c for c in df.columns if c.endswith("_source") or c.endswith("_flag")]
+    return df[cols].copy()
+
+
+def region_provenance() -> pd.DataFrame:
+    """Per default node id: the source and quality flag (measured / estimate / assumption) of
+    each value, from ``data/regions.csv``."""
+    return _provenance(_csv("regions.csv"), "id")
+
+
+def workload_provenance() -> pd.DataFrame:
+    """Per default workload id: sources and flags, from ``data/workloads.csv``."""
+    return _provenance(_csv("workloads.csv"), "id")
+
+
+def rtt_provenance() -> pd.DataFrame:
+    """Per default node pair (a, b): where its round-trip time comes from (``data/rtt_pairs.csv``)."""
+    df = _csv("rtt_pairs.csv")
+    if df is None or not {"a", "b", "source"} <= set(df.columns):
+        return pd.DataFrame(columns=["a", "b", "source"])
+    return df[["a", "b", "source"]].copy()
+
+
+def sources_markdown() -> str | None:
+    """``data/SOURCES.md`` (the references of the default data), if present."""
+    try:
+        return (DATA / "SOURCES.md").read_text(encoding="utf-8")
+    except OSError:
+        return None

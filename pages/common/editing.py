@@ -1,0 +1,135 @@
+"""Scenario tables for the Data page, and the scenario edits a table edit stands for.
+
+Pure (no streamlit): a table is built from the scenario, the user edits a copy in
+``st.data_editor``, and :func:`cell_changes` turns the differences into the dotted-path changes
+of :func:`core.scenario.update_scenario`, which validates them.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+from core.inputs import ModelInputs
+from core.scenario import Scenario
+
+NODE_FIELDS = ["name", "country", "residency_zone", "price_usd_per_mwh", "carbon_avg_g_per_kwh",
+               "carbon_marginal_g_per_kwh", "pue", "capacity_mw", "lat", "lon"]
+WORKLOAD_FIELDS = ["name", "latency_budget_ms", "state_pinned_share", "gb_per_mwh", "migration_overhead",
+                   "residency_bound"]
+SETTINGS = [  # dotted path, label, unit
+    ("period_hours", "Period", "h"),
+    ("regional_ms", "Regional layer threshold", "ms"),
+    ("prices.migration_usd_per_mwh", "Migration fee φ", "$/MWh"),
+    ("prices.unserved_usd_per_mwh", "Unserved penalty V", "$/MWh"),
+    ("latency_model.fixed_ms", "RTT model: fixed part", "ms"),
+    ("latency_model.route_inflation", "RTT model: route inflation", "×"),
+    ("latency_model.fiber_km_per_ms", "RTT model: light in fibre", "km/ms"),
+]
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready Python value from a table cell (numpy scalars, NaN → None, '' → None)."""
+    if value is None:
+        return None
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer, int)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, str):
+        return value if value.strip() else None
+    return value
+
+
+def _same(a: Any, b: Any) -> bool:
+    a, b = _plain(a), _plain(b)
+    if isinstance(a, float) and isinstance(b, (int, float)) and not isinstance(b, bool):
+        return math.isclose(a, b, rel_tol=0, abs_tol=0) or a == b
+    return a == b
+
+
+def nodes_table(sc: Scenario) -> pd.DataFrame:
+    """One row per node: id and every field (units in the column names)."""
+    return pd.DataFrame([{"id": n.id, **{f: getattr(n, f) for f in NODE_FIELDS}} for n in sc.nodes])
+
+
+def workloads_table(sc: Scenario) -> pd.DataFrame:
+    """One row per workload class: id and every field."""
+    return pd.DataFrame([{"id": w.id, **{f: getattr(w, f) for f in WORKLOAD_FIELDS}} for w in sc.workloads])
+
+
+def demand_table(sc: Scenario) -> pd.DataFrame:
+    """The demand entries as given (node, workload, mw)."""
+    return pd.DataFrame([d.model_dump() for d in sc.demand], columns=["node", "workload", "mw"])
+
+
+def settings_table(sc: Scenario) -> pd.DataFrame:
+    """The scalar settings: path, label, value, unit."""
+    data = sc.to_dict()
+    rows = []
+    for path, label, unit in SETTINGS:
+        value: Any = data
+        for part in path.split("."):
+            value = value[part]
+        rows.append({"path": path, "setting": label, "value": float(value), "unit": unit})
+    return pd.DataFrame(rows)
+
+
+def rtt_table(inp: ModelInputs) -> pd.DataFrame:
+    """One row per node pair (a before b in the scenario): rtt both ways [ms], distance [km], and
+    whether each direction is given in the scenario or modelled from distance."""
+    ids = inp.node_ids
+    a, b = np.triu_indices(len(ids), k=1)
+    return pd.DataFrame({
+        "a": np.array(ids, dtype=object)[a], "b": np.array(ids, dtype=object)[b],
+        "rtt_ab_ms": inp.rtt_ms[a, b], "rtt_ba_ms": inp.rtt_ms[b, a],
+        "distance_km": inp.distance_km[a, b],
+        "given": np.where(inp.rtt_measured[a, b] | inp.rtt_measured[b, a], "given", "modelled"),
+    })
+
+
+def cell_changes(before: pd.DataFrame, after: pd.DataFrame, prefix: str, fields: Iterable[str],
+                 id_column: str = "id") -> dict[str, Any]:
+    """``{"<prefix>.<id>.<field>": new value}`` for every edited cell (rows matched by position)."""
+    changes: dict[str, Any] = {}
+    for i in range(min(len(before), len(after))):
+        for f in fields:
+            old, new = before[f].iloc[i], after[f].iloc[i]
+            if not _same(old, new):
+                changes[f"{prefix}.{before[id_column].iloc[i]}.{f}"] = _plain(new)
+    return changes
+
+
+def settings_changes(before: pd.DataFrame, after: pd.DataFrame) -> dict[str, Any]:
+    """``{path: value}`` for every edited setting."""
+    return {before["path"].iloc[i]: _plain(after["value"].iloc[i])
+            for i in range(min(len(before), len(after)))
+            if not _same(before["value"].iloc[i], after["value"].iloc[i])}
+
+
+def demand_records(after: pd.DataFrame) -> list[dict]:
+    """The edited demand table as scenario entries (empty rows dropped, the rest validated later)."""
+    rows = []
+    for rec in after.to_dict("records"):
+        rec = {k: _plain(rec.get(k)) for k in ("node", "workload", "mw")}
+        if all(v is None for v in rec.values()):
+            continue
+        rows.append(rec)
+    return rows
+
+
+def rtt_overrides(sc: Scenario, before: pd.DataFrame, after: pd.DataFrame) -> dict[str, dict[str, Any]] | None:
+    """The scenario's ``rtt_ms`` with every edited direction of the rtt table set; None if no edit."""
+    table = {a: dict(row) for a, row in sc.rtt_ms.items()}
+    edited = False
+    for i in range(min(len(before), len(after))):
+        a, b = before["a"].iloc[i], before["b"].iloc[i]
+        for col, (s, r) in (("rtt_ab_ms", (a, b)), ("rtt_ba_ms", (b, a))):
+            if not _same(before[col].iloc[i], after[col].iloc[i]):
+                table.setdefault(s, {})[r] = _plain(after[col].iloc[i])
+                edited = True
+    return table if edited else None

@@ -1,0 +1,412 @@
+"""The session contract: one scenario per browser session, one compiled model, cached results,
+and the shareable link.
+
+Every page reads the state through these functions and never keeps its own copy:
+
+    init_session()                    # top of app.py, every run
+    sc  = current_scenario()          # the scenario with the user's edits (validated)
+    inp = current_inputs()            # its model inputs with every budget raised by relax_ms()
+    h   = headline()                  # cached results, keyed on (scenario JSON, relax)
+    apply_changes({"prices.egress_usd_per_gb": 0.05})   # an edit (update_scenario paths)
+
+Results are cached with ``st.cache_data`` keyed on the canonical scenario JSON and the
+relaxation; the compiled :class:`~core.analysis.Analysis` (mutable: its CVXPY parameters change)
+lives in ``st.session_state``, one per session, and is passed to the cached functions as an
+underscore argument (not hashed). It is rebuilt only when the node or workload ids change.
+
+Widgets that show the scenario use keys from :func:`widget_key`: :func:`set_scenario` bumps a
+revision so that, after an upload, a reset or a table edit, every such widget starts again from
+the scenario's values.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Iterable
+
+import pandas as pd
+import streamlit as st
+
+from core.analysis import Analysis, relaxed_inputs
+from core.inputs import ModelInputs
+from core.metrics import break_even
+from core.scenario import Scenario, ScenarioError, load_scenario, update_scenario
+from core.scenario import default_scenario as _shipped_scenario
+from core.share import LinkError, ShareState, apply_state, decode_state, encode_state, scenario_changes
+from core.solution import Solution
+
+# url path of each page (st.Page url_path); the link stores the identifier form (- → _)
+PAGES = ("explorer", "frontier", "layers", "break-even", "frictions", "data", "physical", "presentation")
+DEFAULT_PAGE = "explorer"
+SCENARIO_ENV = "ELF_SCENARIO"   # optional server-side path of the base scenario (tests, development)
+CACHE_ENTRIES = 32
+
+_INIT, _DEFAULT, _BASE, _SC, _RELAX = "elf_init", "elf_default", "elf_base", "elf_scenario", "elf_relax"
+_PAGE, _LINK_PAGE, _REV, _AN = "elf_page", "elf_link_page", "elf_rev", "elf_analysis"
+_MESSAGES, _NOTE, _LINK, _INPUTS, _JSON = "elf_messages", "elf_link_note", "elf_link", "elf_inputs", "elf_json"
+
+
+def page_key(url_path: str) -> str:
+    """The link's name of a page: its url path with "-" as "_" ("break-even" → "break_even")."""
+    return (url_path or DEFAULT_PAGE).strip("/").replace("-", "_") or DEFAULT_PAGE
+
+
+def page_url(key: str) -> str:
+    """The url path of a page named in a link ("break_even" → "break-even")."""
+    return key.replace("_", "-")
+
+
+def _load_default() -> Scenario:
+    path = os.environ.get(SCENARIO_ENV)
+    return load_scenario(path) if path else _shipped_scenario()
+
+
+# --- session --------------------------------------------------------------------------------
+
+def init_session() -> None:
+    """Set up the session on its first run: the default scenario, with the link's state applied.
+
+    The link (``?s=``, :mod:`core.share`) is decoded and validated; a link that cannot be used
+    leaves the defaults and queues a warning (shown once by :func:`show_messages`). A link never
+    names a file: the only file read is the server's default scenario.
+    """
+    ss = st.session_state
+    if ss.get(_INIT):
+        return
+    default = _load_default()           # a broken default file raises ScenarioError: app.py shows it
+    sc, relax, page, messages = default, 0.0, None, []
+    text = st.query_params.get("s")
+    if text:
+        try:
+            link = decode_state(text)
+            sc = apply_state(default, link)
+            relax = link.relax_ms
+            if link.page is not None and page_url(link.page) not in PAGES:
+                raise LinkError(f"the link names no known page ({link.page[:40]!r})")
+            page = link.page
+        except LinkError as exc:
+            sc, relax, page = default, 0.0, None
+            messages.append(("warning", f"This link could not be used: {exc}. "
+                                        "Showing the default scenario instead."))
+    ss[_DEFAULT] = default
+    ss[_BASE] = default
+    ss[_SC] = sc
+    ss[_RELAX] = float(relax)
+    ss[_PAGE] = page or DEFAULT_PAGE
+    ss[_LINK_PAGE] = page
+    ss[_REV] = 0
+    ss[_MESSAGES] = messages
+    ss[_NOTE] = None
+    ss[_INIT] = True
+
+
+def _leave_pages_directory_mode() -> None:
+    """Rerun through app.py when Streamlit ran a page file directly.
+
+    Streamlit's old multipage mode ("v1") is on for a process while a ``pages/`` folder sits next
+    to the entry script and ``st.navigation`` has not yet run in it: then a deep link such as
+    ``/frontier`` executes ``pages/frontier.py`` alone, without app.py's session set-up, sidebar
+    and router (and AppTest resets the mode before every run). A page that reaches this module in
+    that mode switches it off and reruns, so app.py runs and routes to the same page.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def _ss():
+    _leave_pages_directory_mode()
+    if not st.session_state.get(_INIT):
+        init_session()
+    return st.session_state
+
+
+def default_scenario() -> Scenario:
+    """The shipped default scenario (the reference of every link)."""
+    return _ss()[_DEFAULT]
+
+
+def base_scenario() -> Scenario:
+    """The scenario edits start from: the default, or the last uploaded scenario."""
+    return _ss()[_BASE]
+
+
+def current_scenario() -> Scenario:
+    """The scenario with the user's edits; always valid."""
+    return _ss()[_SC]
+
+
+def scenario_json() -> str:
+    """Canonical JSON of :func:`current_scenario` (the cache key), computed once per scenario."""
+    ss, sc = _ss(), current_scenario()
+    memo = ss.get(_JSON)
+    if memo is None or memo[0] is not sc:
+        memo = (sc, sc.to_json())
+        ss[_JSON] = memo
+    return memo[1]
+
+
+def set_scenario(sc: Scenario) -> None:
+    """Make ``sc`` the current scenario and reset the scenario widgets to its values."""
+    if not isinstance(sc, Scenario):
+        raise TypeError("set_scenario needs a validated core.scenario.Scenario")
+    ss = _ss()
+    ss[_SC] = sc
+    reset_widgets()
+
+
+def set_base_scenario(sc: Scenario) -> None:
+    """An uploaded scenario: it becomes the base and the current scenario (relaxation kept)."""
+    _ss()[_BASE] = sc
+    set_scenario(sc)
+
+
+def apply_changes(changes: dict[str, Any], *, reset: bool = False) -> bool:
+    """Apply dotted-path edits (:func:`core.scenario.update_scenario`) to the current scenario.
+
+    Returns True when the edit was valid. An invalid edit keeps the last valid scenario, queues
+    an error that names the field, and resets the widgets to the scenario's values.
+    ``reset=True`` resets the widgets after a valid edit too (for table editors).
+    """
+    ss = _ss()
+    try:
+        new = update_scenario(current_scenario(), changes)
+    except ScenarioError as exc:
+        add_message("error", f"That edit was not applied: {exc}. The last valid scenario is kept.")
+        reset_widgets()
+        return False
+    ss[_SC] = new
+    if reset:
+        reset_widgets()
+    return True
+
+
+def reset(to_default: bool = True) -> None:
+    """Back to the default scenario (or, with ``to_default=False``, to the base scenario) and no
+    relaxation."""
+    ss = _ss()
+    if to_default:
+        ss[_BASE] = ss[_DEFAULT]
+    ss[_RELAX] = 0.0
+    set_scenario(ss[_BASE])
+
+
+def relax_ms() -> float:
+    """The "relax every budget by Δ" setting [ms]."""
+    return float(_ss()[_RELAX])
+
+
+def set_relax_ms(value: float) -> None:
+    _ss()[_RELAX] = max(0.0, float(value))
+
+
+def current_inputs() -> ModelInputs:
+    """Model inputs of the current scenario with every budget raised by :func:`relax_ms`."""
+    ss = _ss()
+    key = (scenario_json(), relax_ms())
+    memo = ss.get(_INPUTS)
+    if memo is None or memo[0] != key:
+        memo = (key, relaxed_inputs(current_scenario(), relax_ms()))
+        ss[_INPUTS] = memo
+    return memo[1]
+
+
+def analysis() -> Analysis:
+    """This session's compiled model (rebuilt only when node or workload ids change)."""
+    ss, sc = _ss(), current_scenario()
+    an = ss.get(_AN)
+    if an is None or not an.fits(sc):
+        an = Analysis(sc)
+        ss[_AN] = an
+    return an
+
+
+# --- widgets and messages ---------------------------------------------------------------------
+
+def widget_key(name: str) -> str:
+    """A key for a widget that shows a scenario value; changes when :func:`set_scenario` runs."""
+    return f"elf{_ss()[_REV]}_{name}"
+
+
+def reset_widgets() -> None:
+    """Start every :func:`widget_key` widget again from the scenario's values."""
+    ss = _ss()
+    old = f"elf{ss[_REV]}_"
+    for k in [k for k in ss if isinstance(k, str) and k.startswith(old)]:
+        del ss[k]
+    ss[_REV] += 1
+
+
+def add_message(kind: str, text: str) -> None:
+    """Queue a message ("warning", "error", "info" or "success") for :func:`show_messages`."""
+    _ss()[_MESSAGES].append((kind, text))
+
+
+def show_messages() -> None:
+    """Show the queued messages once, at the top of the page, and clear them."""
+    ss = _ss()
+    for kind, text in ss[_MESSAGES]:
+        {"warning": st.warning, "error": st.error, "success": st.success}.get(kind, st.info)(text)
+    ss[_MESSAGES] = []
+
+
+# --- results (cached; keyed on the scenario JSON and the relaxation) ---------------------------
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _solution(sc_json: str, relax: float, _an: Analysis, _inp: ModelInputs) -> Solution:
+    return _an.solve(_inp)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _local(sc_json: str, relax: float, _an: Analysis, _inp: ModelInputs) -> Solution:
+    return _an.local(_inp)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _headline(sc_json: str, relax: float, _an: Analysis, _inp: ModelInputs) -> dict:
+    return _an.headline(_inp)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _frontier(sc_json: str, relax: float, workload, budgets, _an: Analysis, _inp: ModelInputs) -> pd.DataFrame:
+    return _an.frontier(_inp, None if budgets is None else list(budgets), workload)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _waterfall(sc_json: str, relax: float, _an: Analysis, _inp: ModelInputs) -> pd.DataFrame:
+    return _an.waterfall(_inp)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _layers(sc_json: str, relax: float, _an: Analysis, _inp: ModelInputs) -> pd.DataFrame:
+    return _an.layers(_inp)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _break_even(sc_json: str, relax: float, workload: str, _inp: ModelInputs) -> pd.DataFrame:
+    return break_even(_inp, workload)
+
+
+def _args():
+    return scenario_json(), relax_ms(), analysis(), current_inputs()
+
+
+def solution() -> Solution:
+    """The optimal placement of the current scenario (raises core.model.SolveError)."""
+    return _solution(*_args())
+
+
+def local_solution() -> Solution:
+    """The local baseline (every budget 0 ms) of the current scenario."""
+    return _local(*_args())
+
+
+def headline() -> dict:
+    """:meth:`core.analysis.Analysis.headline` of the current scenario (units in the key names)."""
+    return _headline(*_args())
+
+
+def frontier_df(workload: str | None = None, budgets: Iterable[float] | None = None) -> pd.DataFrame:
+    """The frontier (:func:`core.frontier.frontier`): uniform (``workload=None``) or one class;
+    exact breakpoints when ``budgets`` is None, else at those budgets [ms]."""
+    key, relax, an, inp = _args()
+    b = None if budgets is None else tuple(float(x) for x in budgets)
+    return _frontier(key, relax, workload, b, an, inp)
+
+
+def waterfall_df() -> pd.DataFrame:
+    """The friction waterfall (:func:`core.metrics.friction_waterfall`)."""
+    return _waterfall(*_args())
+
+
+def layers_df() -> pd.DataFrame:
+    """Served MW per workload and execution layer (:func:`core.metrics.execution_layers`)."""
+    return _layers(*_args())
+
+
+def break_even_df(workload: str) -> pd.DataFrame:
+    """Relocation break-even of every pair for one class (:func:`core.metrics.break_even`)."""
+    return _break_even(scenario_json(), relax_ms(), workload, current_inputs())
+
+
+# --- the link ----------------------------------------------------------------------------------
+
+def pending_link_page() -> str | None:
+    """The url path of the page a just-opened link asked for (once), else None."""
+    ss = _ss()
+    page, ss[_LINK_PAGE] = ss.get(_LINK_PAGE), None
+    return page_url(page) if page else None
+
+
+def link_state(page: str | None = None) -> str:
+    """The ``?s=`` value of the current state (raises :class:`core.share.LinkError` when too big)."""
+    ss = _ss()
+    changes = scenario_changes(ss[_DEFAULT], current_scenario())
+    return encode_state(ShareState(changes=changes, relax_ms=relax_ms(), page=page_key(page or ss[_PAGE])))
+
+
+def sync_link(page: str) -> None:
+    """Write the state into the address bar (``st.query_params["s"]``) for ``page`` (url path).
+
+    When the state is too big for a link, the URL is left without it and :func:`link_note`
+    says why.
+    """
+    ss = _ss()
+    ss[_PAGE] = page_key(page)
+    try:
+        text = link_state(page)
+    except LinkError as exc:
+        ss[_NOTE] = (f"This state is too big for a link ({exc}). Download the scenario on the "
+                     "Data page and share the file instead.")
+        ss[_LINK] = None
+        if "s" in st.query_params:
+            del st.query_params["s"]
+        return
+    ss[_NOTE] = None
+    ss[_LINK] = text
+    if st.query_params.get("s") != text:
+        st.query_params["s"] = text
+
+
+def link_note() -> str | None:
+    """Why the address bar holds no state (None when it does)."""
+    return _ss().get(_NOTE)
+
+
+def link_url() -> str | None:
+    """The full shareable URL of the current page and state (None when no link is possible)."""
+    text = _ss().get(_LINK)
+    if not text:
+        return None
+    base = st.context.url or ""
+    if base.count("/") == 2:                     # "http://host:port" → "http://host:port/"
+        base += "/"
+    return f"{base}?s={text}"
+
+
+# --- slider ranges -------------------------------------------------------------------------------
+
+BUDGET_STEPS_MS = (0, 5, 10, 15, 20, 25, 30, 40, 50, 60, 75, 100, 125, 150, 175, 200, 250, 300,
+                   400, 500, 750, 1000, 1500, 2000, 5000, 10000)
+
+
+def max_useful_budget_ms() -> float:
+    """The largest budget [ms] that can still change a placement: the largest rtt of an arc that
+    could carry demand with residency ignored (:func:`core.frontier.breakpoints_ms`)."""
+    from core.frontier import breakpoints_ms
+
+    inp = current_inputs().with_frictions(legal=False)
+    points = breakpoints_ms(inp)
+    return float(points.max()) if len(points) else 0.0
+
+
+def budget_options_ms(current: float) -> list[float]:
+    """Choices for a budget slider: log-like steps up to the first step beyond the largest
+    useful budget, and the current value [ms]."""
+    top = max_useful_budget_ms()
+    steps = [float(s) for s in BUDGET_STEPS_MS if s <= top]
+    beyond = [float(s) for s in BUDGET_STEPS_MS if s > top]
+    if beyond:
+        steps.append(beyond[0])
+    return sorted(set(steps) | {float(current)})

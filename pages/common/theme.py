@@ -1,0 +1,233 @@
+"""One look for every page: the Okabe–Ito palette, a Plotly template named "elf", and number
+formatters with human units.
+
+Colours carry one meaning everywhere: a workload class always has the same colour, the three
+execution layers always theirs, cost is always blue and emissions always green, and vermillion
+is reserved for trouble (unserved demand). Okabe & Ito (2008), "Color Universal Design".
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+# --- Okabe–Ito --------------------------------------------------------------------------------
+BLACK = "#000000"
+ORANGE = "#E69F00"
+SKY_BLUE = "#56B4E9"
+BLUISH_GREEN = "#009E73"
+YELLOW = "#F0E442"
+BLUE = "#0072B2"
+VERMILLION = "#D55E00"
+REDDISH_PURPLE = "#CC79A7"
+GREY = "#8C8C8C"          # neutral: context, baselines, "not applicable"
+
+PALETTE = [BLUE, ORANGE, BLUISH_GREEN, REDDISH_PURPLE, SKY_BLUE, VERMILLION, YELLOW, BLACK]
+"""Categorical order for anything without a fixed meaning."""
+
+WORKLOAD_PALETTE = [BLUE, ORANGE, BLUISH_GREEN, REDDISH_PURPLE, SKY_BLUE, YELLOW, BLACK]
+"""Workload classes, in the scenario's order (vermillion is kept for unserved demand)."""
+
+WORKLOAD_COLOURS: dict[str, str] = {}
+"""Colours of the default scenario's classes; filled by :func:`workload_colours` on first use.
+Prefer :func:`workload_colour` (it works for any scenario)."""
+
+LAYER_COLOURS = {"local": GREY, "regional": SKY_BLUE, "energy-oriented": BLUE}
+"""Execution layers of MODEL.md: at home, nearby (rtt ≤ regional_ms), far for cheaper energy."""
+
+SIGNAL_COLOURS = {
+    "cost": BLUE,                  # $ (cost, savings, ERoL)
+    "emissions": BLUISH_GREEN,     # tCO2 on the objective's carbon signal (CRoL)
+    "average": BLUISH_GREEN,       # tCO2 on the average-intensity signal
+    "marginal": REDDISH_PURPLE,    # tCO2 on the marginal-intensity signal
+}
+UNSERVED_COLOUR = VERMILLION
+BASELINE_COLOUR = GREY             # the local baseline in charts
+
+FRICTION_COLOURS = {"egress": ORANGE, "migration": REDDISH_PURPLE, "state_locality": SKY_BLUE,
+                    "legal": BLACK, "capacity": YELLOW}
+
+SEQUENTIAL = [BLUE, SKY_BLUE, "#F2F2F2", ORANGE, VERMILLION]
+"""Low → high for a continuous quantity where low is good (price, carbon): blue to vermillion."""
+MAP_SCALE = [BLUE, SKY_BLUE, YELLOW, ORANGE]
+"""The map's region fill, low → high (vermillion stays free for the unserved ring)."""
+
+FONT_FAMILY = '"Source Sans", "Source Sans Pro", "Source Sans 3", "Helvetica Neue", Arial, sans-serif'
+
+
+def workload_colour(workload_id: str, workload_ids: Sequence[str]) -> str:
+    """The hex colour of a workload class: by its position in the scenario's list of classes."""
+    ids = list(workload_ids)
+    i = ids.index(workload_id) if workload_id in ids else len(ids)
+    return WORKLOAD_PALETTE[i % len(WORKLOAD_PALETTE)]
+
+
+def workload_colours(workload_ids: Sequence[str]) -> dict[str, str]:
+    """{workload id: hex} for a scenario's classes (for ``color_discrete_map``)."""
+    out = {w: workload_colour(w, workload_ids) for w in workload_ids}
+    if not WORKLOAD_COLOURS:
+        WORKLOAD_COLOURS.update(out)
+    return out
+
+
+def hex_to_rgb(hex_colour: str, alpha: int | None = None) -> list[int]:
+    """'#0072B2' → [0, 114, 178] (and alpha 0..255 appended if given), for pydeck."""
+    h = hex_colour.lstrip("#")
+    rgb = [int(h[i:i + 2], 16) for i in (0, 2, 4)]
+    return rgb + [int(alpha)] if alpha is not None else rgb
+
+
+def ramp_rgb(t: float, stops: Sequence[str] = MAP_SCALE) -> list[int]:
+    """Linear interpolation along ``stops`` (hex) at t in 0..1 → [r, g, b]."""
+    if t is None or not math.isfinite(t):
+        return hex_to_rgb(GREY)
+    t = min(max(float(t), 0.0), 1.0) * (len(stops) - 1)
+    i = min(int(t), len(stops) - 2)
+    a, b = hex_to_rgb(stops[i]), hex_to_rgb(stops[i + 1])
+    f = t - i
+    return [round(a[j] + (b[j] - a[j]) * f) for j in range(3)]
+
+
+CSS = """
+<style>
+[data-testid="stMetricValue"] { font-size: 1.5rem; }
+[data-testid="stMetricLabel"] p { font-size: 0.85rem; }
+[data-testid="stSidebarUserContent"] { padding-top: 0.5rem; }
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+</style>
+"""
+
+
+def inject_css() -> None:
+    """A few size tweaks for every page (metric values fit five to a row). Call once per run."""
+    import streamlit as st
+
+    st.html(CSS)
+
+
+# --- Plotly -----------------------------------------------------------------------------------
+
+def plotly_template() -> go.layout.Template:
+    """The "elf" template: Okabe–Ito colourway, quiet grid, readable font, tight margins."""
+    return go.layout.Template(layout=go.Layout(
+        font=dict(family=FONT_FAMILY, size=14, color="#262730"),
+        title=dict(font=dict(size=17), x=0, xanchor="left"),
+        colorway=PALETTE,
+        paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="white",
+        margin=dict(l=10, r=10, t=48, b=10),
+        xaxis=dict(showgrid=True, gridcolor="#E6E6E6", zeroline=False, linecolor="#BDBDBD",
+                   ticks="outside", tickcolor="#BDBDBD", automargin=True, title=dict(standoff=8)),
+        yaxis=dict(showgrid=True, gridcolor="#E6E6E6", zeroline=True, zerolinecolor="#BDBDBD",
+                   linecolor="#BDBDBD", automargin=True, title=dict(standoff=8)),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, title=dict(text="")),
+        hoverlabel=dict(font=dict(family=FONT_FAMILY, size=13)),
+        colorscale=dict(sequential=[[i / (len(SEQUENTIAL) - 1), c] for i, c in enumerate(SEQUENTIAL)]),
+    ))
+
+
+pio.templates["elf"] = plotly_template()
+
+
+def style(fig: go.Figure, height: int | None = None) -> go.Figure:
+    """Apply the "elf" template (and a height) to a figure; show it with
+    ``st.plotly_chart(fig, theme=None)`` so Streamlit does not restyle it."""
+    fig.update_layout(template="elf")
+    if height:
+        fig.update_layout(height=height)
+    return fig
+
+
+# --- numbers with units -----------------------------------------------------------------------
+# ASCII "-" for negatives: st.metric reads the sign of a delta string from its first character.
+
+def _bad(x) -> bool:
+    try:
+        return x is None or not math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return True
+
+
+def fmt_num(x: float, digits: int = 3) -> str:
+    """A plain number with ``digits`` significant figures and thousands separators; "—" for nan."""
+    if _bad(x):
+        return "—"
+    x = float(x)
+    if x == 0:
+        return "0"
+    ax = abs(x)
+    decimals = max(0, digits - 1 - int(math.floor(math.log10(ax))))
+    text = f"{ax:,.{decimals}f}"
+    return ("-" if x < 0 and float(text.replace(",", "")) != 0 else "") + text
+
+
+def _scaled(x: float, steps: Sequence[tuple[float, str]], unit_fmt: str) -> str:
+    if _bad(x):
+        return "—"
+    x = float(x)
+    ax = abs(x)
+    for size, suffix in steps:
+        if ax >= size:
+            return unit_fmt.format(num=fmt_num(x / size), suffix=suffix)
+    return unit_fmt.format(num=fmt_num(x), suffix=steps[-1][1] if steps[-1][0] == 1 else "")
+
+
+def fmt_usd(x: float) -> str:
+    """Dollars: $1.23 bn, $456 M, $12.3 k, $950 (negatives as -$1.2 M)."""
+    if _bad(x):
+        return "—"
+    sign = "-" if float(x) < 0 else ""
+    body = _scaled(abs(float(x)), [(1e12, " tn"), (1e9, " bn"), (1e6, " M"), (1e3, " k"), (1, "")], "{num}{suffix}")
+    return f"{sign}${body}" if body != "0" else "$0"
+
+
+def fmt_t(x: float) -> str:
+    """Tonnes of CO2: 950 t CO₂, 3.4 kt CO₂, 1.2 Mt CO₂."""
+    return _scaled(x, [(1e9, " Gt"), (1e6, " Mt"), (1e3, " kt"), (1, " t")], "{num}{suffix} CO₂") \
+        if not _bad(x) and float(x) != 0 else ("0 t CO₂" if not _bad(x) else "—")
+
+
+def fmt_mw(x: float) -> str:
+    """Megawatts of IT power: 1,234 MW, 56.7 MW, 0.25 MW."""
+    if _bad(x):
+        return "—"
+    x = float(x)
+    if abs(x) >= 100:
+        return f"{x:,.0f} MW"
+    return f"{fmt_num(x)} MW"
+
+
+def fmt_pct(x: float, digits: int = 1) -> str:
+    """A share 0..1 as a percentage: 0.123 → 12.3%."""
+    if _bad(x):
+        return "—"
+    return f"{float(x) * 100:,.{digits}f}%"
+
+
+def fmt_ms(x: float) -> str:
+    """Milliseconds: 35 ms, 2.5 ms."""
+    if _bad(x):
+        return "—"
+    x = float(x)
+    return f"{x:,.0f} ms" if abs(x) >= 10 or x == int(x) else f"{x:.1f} ms"
+
+
+def fmt_usd_per_ms(x: float) -> str:
+    """ERoL: dollars per millisecond of latency budget, e.g. $1.2 M/ms."""
+    return "—" if _bad(x) else f"{fmt_usd(x)}/ms"
+
+
+def fmt_t_per_ms(x: float) -> str:
+    """CRoL: tonnes of CO2 per millisecond of latency budget, e.g. 3.4 ktCO₂/ms."""
+    return "—" if _bad(x) else fmt_t(x).replace(" CO₂", "CO₂") + "/ms"
+
+
+def fmt_usd_per_mwh(x: float) -> str:
+    """Dollars per MWh: $45.2/MWh."""
+    return "—" if _bad(x) else f"{fmt_usd(x)}/MWh"
+
+
+def fmt_g_per_kwh(x: float) -> str:
+    """Carbon intensity: 320 gCO₂/kWh."""
+    return "—" if _bad(x) else f"{fmt_num(x)} gCO₂/kWh"

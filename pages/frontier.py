@@ -1,0 +1,115 @@
+"""Frontier: cost, emissions, savings and shares against the latency budget, with ERoL and CRoL."""
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from core.narrative import erol_sentence
+from pages.common import charts, prose, state
+from pages.common.theme import fmt_ms, fmt_t, fmt_usd, fmt_usd_per_ms
+
+UNIFORM = "__all__"
+
+sc = state.current_scenario()
+inp = state.current_inputs()
+names = {w.id: w.name or w.id for w in sc.workloads}
+period = charts.period_label(sc.period_hours)
+signal = inp.carbon_signal
+
+st.title("Energy–latency frontier")
+st.write("What relaxing the latency budget buys: cost, emissions and the share of demand that moves, "
+         "at every budget where the optimal placement can change.")
+
+choice = st.selectbox(
+    "Which budget moves", [UNIFORM, *sc.workload_ids],
+    format_func=lambda w: "Every class together (uniform relaxation)" if w == UNIFORM else f"Only {names[w]} (others as set)",
+    key="frontier_workload")
+workload = None if choice == UNIFORM else choice
+
+with st.spinner("Solving the exact frontier at every breakpoint…"):
+    df = state.frontier_df(workload=workload)
+h = state.headline()
+x_max = charts.x_max_for(df)
+
+budgets = inp.budget_ms
+marker, marker_label, current = None, None, None
+if workload is not None:
+    marker = float(budgets[sc.workload_ids.index(workload)])
+    marker_label = f"{names[workload]}'s budget now"
+elif np.allclose(budgets, budgets[0]):
+    marker, marker_label = float(budgets[0]), "current budget"
+else:
+    current = {"savings_usd": h["savings_usd"], "carbon_savings_t": h["carbon_savings_t"],
+               "relocated_share": h["relocated_share"]}
+
+c1, c2, c3, c4 = st.columns(4)
+c1.metric(f"Savings now ($ {period})", fmt_usd(h["savings_usd"]),
+          help="At the current budgets: cost of the local baseline (every budget 0 ms) minus the optimal cost.")
+c2.metric(f"Carbon savings now (tCO2 {period})", fmt_t(h["carbon_savings_t"]),
+          help=f"At the current budgets, on the objective's signal ({signal}): local baseline minus optimum. "
+               "Negative: the cheaper placement emits more.")
+c3.metric(f"Savings, widest budget ($ {period})", fmt_usd(df["savings_usd"].iloc[-1]),
+          help=f"At {fmt_ms(df['budget_ms'].iloc[-1])}, the last breakpoint of this frontier: every arc is admitted.")
+avg = df["erol_avg_usd_per_ms"].iloc[-1]
+c4.metric("Average ERoL, whole frontier ($/ms)", fmt_usd_per_ms(avg) if np.isfinite(avg) else "—",
+          help=f"(C(0) − C(b)) / b at b = {fmt_ms(df['budget_ms'].iloc[-1])}: cost saved per ms of budget, {period}.")
+
+prose.sentence(erol_sentence(df, sc.period_hours))
+view = st.segmented_control("Show", ["savings", "levels"], default="savings", key="frontier_view",
+                            format_func={"savings": "Savings against running at home",
+                                         "levels": "Cost and emissions"}.get) or "savings"
+what = "every class's budget set to the same value" if workload is None else f"{names[workload]}'s budget, the other classes as set"
+if current is not None:
+    current = {**current, "cost_usd": h["cost_usd"], "emissions_t": h["emissions_t"]}
+st.plotly_chart(charts.frontier_levels_figure(df, view=view, signal=signal, period=period, marker_ms=marker,
+                                              marker_label=marker_label, current=current, x_max_ms=x_max),
+                theme=None, width="stretch", key="frontier_levels")
+caption = (f"Exact frontier ({what}): solved at each of the {len(df)} breakpoints where a budget crosses "
+           f"a round-trip time; between them nothing changes, so the lines are steps. Savings are against "
+           f"the local baseline (every budget 0 ms). The objective's carbon signal ({signal}) is solid. RID counts "
+           f"demand with a strictly cheaper allowed destination; relocated is what the optimum actually moves.")
+if current is not None:
+    caption += (" The classes' budgets differ now (" + ", ".join(f"{names[w]} {fmt_ms(b)}" for w, b in zip(sc.workload_ids, budgets))
+                + "), so dotted lines mark the current setting's values instead of a budget.")
+if state.relax_ms():
+    caption += f" Budgets include the sidebar's relaxation of {fmt_ms(state.relax_ms())}."
+st.caption(prose.escape(caption))
+
+st.subheader("Returns on latency")
+step = st.segmented_control("Budget step (ms)", [1, 5, 10, 25, 50], default=10, key="frontier_step",
+                            format_func=lambda v: f"{v} ms") or 10
+grid = np.arange(0.0, float(df["budget_ms"].iloc[-1]) + step, float(step))
+returns = state.frontier_df(workload=workload, budgets=tuple(grid))
+st.plotly_chart(charts.frontier_returns_figure(returns, period=period, marker_ms=marker, marker_label=marker_label,
+                                               x_max_ms=x_max),
+                theme=None, width="stretch", key="frontier_returns")
+st.caption(prose.escape(
+    f"ERoL and CRoL on a frontier of budgets {step} ms apart (0, {step}, {2 * step}, … ms): marginal "
+    "(C(bᵢ₋₁) − C(bᵢ)) / (bᵢ − bᵢ₋₁) over each step, so a bar's area is what that step saves; the line is the average "
+    "since 0 ms, (C(0) − C(b)) / b. CRoL uses the objective's carbon signal; negative means the cheaper placement "
+    "emits more. Between breakpoints nothing changes, so the marginal values depend on the step; the averages do not."))
+
+st.subheader("Breakpoints where something changed")
+changed = df[["cost_usd", "emissions_t", "relocated_share", "rid", "unserved_mw"]].diff().abs().gt(1e-6).any(axis=1)
+changed.iloc[0] = True
+show_all = st.toggle("Show every breakpoint", value=False, key="frontier_all_rows",
+                     help="Off: only the budgets where cost, emissions, RID, relocation or unserved demand changed.")
+table = df if show_all else df[changed]
+cols = {"budget_ms": "Budget (ms)", "cost_usd": f"Cost ($M {period})", "savings_usd": f"Savings ($M {period})",
+        "emissions_t": f"Emissions (ktCO2, {signal})", "carbon_savings_t": "Carbon savings (ktCO2)",
+        "relocated_share": "Relocated (% of demand)", "rid": "RID (% of demand)",
+        "erol_marginal_usd_per_ms": "Marginal ERoL ($M/ms)", "crol_marginal_t_per_ms": "Marginal CRoL (ktCO2/ms)",
+        "unserved_mw": "Unserved (MW)", "solved": "LP solved"}
+scale = {"cost_usd": 1e-6, "savings_usd": 1e-6, "erol_marginal_usd_per_ms": 1e-6, "emissions_t": 1e-3,
+         "carbon_savings_t": 1e-3, "crol_marginal_t_per_ms": 1e-3, "relocated_share": 100, "rid": 100}
+view_df = table[list(cols)].copy()
+for c, f in scale.items():
+    view_df[c] = view_df[c] * f
+view_df = view_df.rename(columns=cols)
+fmt = {cols[c]: st.column_config.NumberColumn(format="%.1f") for c in ("budget_ms", "relocated_share", "rid", "unserved_mw")}
+fmt.update({cols[c]: st.column_config.NumberColumn(format="%.2f") for c in
+            ("cost_usd", "savings_usd", "erol_marginal_usd_per_ms", "emissions_t", "carbon_savings_t", "crol_marginal_t_per_ms")})
+st.dataframe(view_df, hide_index=True, width="stretch", column_config=fmt, height=min(420, 38 + 35 * len(view_df)))
+st.caption(prose.escape(f"{int(changed.sum())} of {len(df)} breakpoints change the result; an LP was solved at "
+           f"{int(df['solved'].sum())} of them (at the others the new arcs priced out against the last "
+           "optimum's duals, so it stays optimal). From core.frontier.frontier."))

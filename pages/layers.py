@@ -1,0 +1,55 @@
+"""Execution layers: where each class's served work runs (local, regional, energy-oriented), and
+how that shifts as budgets relax."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core.narrative import layers_sentence
+from pages.common import charts, prose, state
+from pages.common.theme import fmt_ms, fmt_mw, fmt_pct
+
+sc = state.current_scenario()
+inp = state.current_inputs()
+names = {w.id: w.name or w.id for w in sc.workloads}
+regional = fmt_ms(inp.regional_ms)
+
+st.title("Execution layers")
+st.write(f"Heterogeneous latency tolerance sorts inference into layers: **local** (at its home node), "
+         f"**regional** (another node within {regional} round trip) and **energy-oriented** (further away, "
+         f"for cheaper or cleaner energy).")
+
+layers = state.layers_df()
+by_layer = layers.groupby("layer")["mw"].sum()
+served = float(by_layer.sum())
+cols = st.columns(4)
+for col, (layer, label) in zip(cols, charts.LAYER_LABELS.items()):
+    mw = float(by_layer.get(layer, 0.0))
+    col.metric(f"{label.replace(' (at home)', ', at home')} (MW)", fmt_mw(mw),
+               help=f"{fmt_pct(mw / served) if served > 0 else '—'} of all served IT power")
+cols[3].metric("Unserved (MW)", fmt_mw(state.headline()["unserved_mw"]),
+               help="Demand the optimum leaves unserved (priced at the unserved penalty).")
+
+prose.sentence(layers_sentence(layers, inp.regional_ms, names))
+st.subheader("Per workload class, at the current budgets")
+st.plotly_chart(charts.layers_share_figure(layers, sc.workload_ids, names), theme=None, width="stretch",
+                key="layers_share")
+budgets = ", ".join(f"{names[w]} {fmt_ms(b)}" for w, b in zip(sc.workload_ids, inp.budget_ms))
+st.caption(prose.escape(f"Share of each class's served IT power by layer in the optimal placement (core.metrics.execution_layers). "
+           f"Budgets: {budgets}. Hover for MW."))
+
+st.subheader("As budgets relax")
+choice = st.selectbox("Which budget moves", ["__all__", *sc.workload_ids],
+                      format_func=lambda w: "Every class together (uniform relaxation)" if w == "__all__"
+                      else f"Only {names[w]} (others as set)", key="layers_workload")
+workload = None if choice == "__all__" else choice
+with st.spinner("Solving the exact frontier at every breakpoint…"):
+    df = state.frontier_df(workload=workload)
+marker = None if workload is None else float(inp.budget_ms[sc.workload_ids.index(workload)])
+fig = charts.layers_frontier_figure(df, demand_mw=float(inp.demand_mw.sum()), marker_ms=marker,
+                                    marker_label=None if workload is None else f"{names[workload]}'s budget now",
+                                    x_max_ms=charts.x_max_for(df))
+st.plotly_chart(fig, theme=None, width="stretch", key="layers_frontier")
+st.caption(prose.escape(f"Served IT power of all classes by layer at every breakpoint of the exact frontier "
+           f"(core.frontier.frontier: local_mw, regional_mw, energy_oriented_mw; unserved on top when any). "
+           f"The stack adds up to total demand, {fmt_mw(float(inp.demand_mw.sum()))}. Regional means "
+           f"rtt ≤ {regional}."))
