@@ -159,3 +159,131 @@ def friction_waterfall(model, inp: ModelInputs) -> pd.DataFrame:
                      "change_usd": s["savings_usd"] - previous if previous is not None else s["savings_usd"]})
         previous = s["savings_usd"]
     return pd.DataFrame(rows)
+
+
+# --- break-even sweeps (the dashboard's heatmaps) -------------------------------------------
+# Appended for the Break-even page. Each is pure and vectorised; the page only draws them.
+
+def pair_break_even_terms(inp: ModelInputs, workload: str, service: str, compute: str) -> dict[str, float | str | bool]:
+    """The parts of MODEL.md's break-even condition for moving 1 MWh of IT energy of ``workload``
+    from ``service`` (s) to ``compute`` (r ≠ s), with the frictions as they are switched on.
+
+    Returns (per MWh of IT energy): ``energy_gap_usd_per_mwh`` = PUE_s·p_s − PUE_r(1+ω)·p_r,
+    ``carbon_gap_t_per_mwh`` = (PUE_s·c_s − PUE_r(1+ω)·c_r)/1000 [tCO2/MWh] on the objective's
+    signal, ``gross_benefit_usd_per_mwh`` = energy gap + τ·carbon gap [$/MWh],
+    ``fee_usd_per_mwh`` φ (0 with the migration friction off), ``gb_per_mwh`` g [GB/MWh],
+    ``egress_usd_per_gb`` e [$/GB] (the scenario's price, also when the egress friction is off),
+    ``egress_on`` (the egress friction), ``transfer_usd_per_mwh`` (g·e + φ as the model prices it),
+    ``net_benefit_usd_per_mwh`` = gross − transfer, ``break_even_carbon_price_usd_per_t``,
+    ``rtt_ms``, ``budget_ms`` (the class's budget), ``reason`` (first mask test that forbids the
+    pair at the current budget, or "allowed") and ``reason_ignoring_latency`` (the same with
+    an unlimited budget: "allowed", "residency" or "no capacity").
+    """
+    k = inp.workload_ids.index(workload)
+    s, r = inp.node_ids.index(service), inp.node_ids.index(compute)
+    if s == r:
+        raise ValueError("service and compute must differ: home is not a relocation")
+    ff = facility_factor(inp)[:, :, k]
+    p, c = inp.price_usd_per_mwh, inp.carbon_g_per_kwh / 1000.0
+    energy_gap = float(ff[s, s] * p[s] - ff[s, r] * p[r])
+    carbon_gap = float(ff[s, s] * c[s] - ff[s, r] * c[r])
+    gross = energy_gap + inp.carbon_price_usd_per_t * carbon_gap
+    transfer = float(transfer_usd_per_mwh(inp)[k])
+    fee = inp.migration_usd_per_mwh if inp.friction("migration") else 0.0
+    unlimited = replace(inp, budget_ms=np.full(inp.n_workloads, np.inf))
+    return {
+        "service": service, "compute": compute, "workload": workload,
+        "energy_gap_usd_per_mwh": energy_gap, "carbon_gap_t_per_mwh": carbon_gap,
+        "carbon_price_usd_per_t": float(inp.carbon_price_usd_per_t),
+        "gross_benefit_usd_per_mwh": gross, "fee_usd_per_mwh": float(fee),
+        "gb_per_mwh": float(inp.gb_per_mwh[k]), "egress_usd_per_gb": float(inp.egress_usd_per_gb),
+        "egress_on": bool(inp.friction("egress")), "transfer_usd_per_mwh": transfer,
+        "net_benefit_usd_per_mwh": gross - transfer,
+        "break_even_carbon_price_usd_per_t": float(break_even_carbon_price_usd_per_t(energy_gap, carbon_gap, transfer)),
+        "rtt_ms": float(inp.rtt_ms[s, r]), "budget_ms": float(inp.budget_ms[k]),
+        "reason": MASK_REASONS[int(mask_reason(inp)[s, r, k])],
+        "reason_ignoring_latency": MASK_REASONS[int(mask_reason(unlimited)[s, r, k])],
+    }
+
+
+def net_benefit_egress_grid(gross_usd_per_mwh: float, fee_usd_per_mwh: float,
+                            egress_usd_per_gb, gb_per_mwh) -> pd.DataFrame:
+    """Net benefit [$/MWh] ``gross − g·e − φ`` of one relocation on every (e, g) of two grids.
+
+    ``egress_usd_per_gb`` e [$/GB] and ``gb_per_mwh`` g [GB/MWh] are 1-D grids; ``gross`` [$/MWh]
+    and φ [$/MWh] are the pair's (see :func:`pair_break_even_terms`). Tidy: one row per (e, g),
+    columns egress_usd_per_gb, gb_per_mwh, net_benefit_usd_per_mwh. Egress is priced on the whole
+    grid, whether or not the egress friction is on: the grid asks "what if egress cost e".
+    """
+    e = np.asarray(egress_usd_per_gb, dtype=float)
+    g = np.asarray(gb_per_mwh, dtype=float)
+    ee, gg = np.meshgrid(e, g, indexing="xy")
+    net = gross_usd_per_mwh - gg * ee - fee_usd_per_mwh
+    return pd.DataFrame({"egress_usd_per_gb": ee.ravel(), "gb_per_mwh": gg.ravel(),
+                         "net_benefit_usd_per_mwh": net.ravel()})
+
+
+def break_even_gb_per_mwh_line(gross_usd_per_mwh: float, fee_usd_per_mwh: float, egress_usd_per_gb) -> np.ndarray:
+    """The break-even line ``g·e = gross − φ`` as g [GB/MWh] for each egress price e [$/GB].
+
+    inf where e = 0 (no data intensity is too much when data is free); negative where
+    gross ≤ φ (relocation never pays at any g ≥ 0). Vectorised over e.
+    """
+    e = np.asarray(egress_usd_per_gb, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(e > 0, (gross_usd_per_mwh - fee_usd_per_mwh) / np.where(e > 0, e, 1.0), np.inf)
+
+
+def relocation_threshold_ms(inp: ModelInputs, workload: str, carbon_price_usd_per_t: float | None = None) -> np.ndarray:
+    """[s] The smallest budget [ms] of ``workload`` at which its demand at s has an allowed
+    r ≠ s with a strictly lower unit objective than home, at carbon price τ [$/t] (the
+    scenario's when None); inf where no destination is better at any budget.
+
+    The demand at s counts in RID (MODEL.md) exactly when the class's budget is ≥ this value.
+    """
+    k = inp.workload_ids.index(workload)
+    tau_inp = inp if carbon_price_usd_per_t is None else replace(inp, carbon_price_usd_per_t=float(carbon_price_usd_per_t))
+    unit = unit_objective_usd_per_mwh(tau_inp)[:, :, k]
+    home = np.diag(unit)
+    unlimited = np.full(inp.n_workloads, np.inf)
+    better = feasibility_mask(inp, unlimited)[:, :, k] & (unit < home[:, None] - 1e-9)
+    np.fill_diagonal(better, False)
+    rtt = np.where(better, inp.rtt_ms, np.inf)
+    return rtt.min(axis=1)
+
+
+def relocatable_share_grid(inp: ModelInputs, workload: str, carbon_prices_usd_per_t, budgets_ms) -> pd.DataFrame:
+    """RID of one class over a grid of carbon price τ [$/t] × that class's budget B [ms].
+
+    ``relocatable_share`` is the share of the class's demand [MW/MW] whose (s, k) has an allowed
+    r ≠ s within B with a strictly lower unit objective than home at τ (MODEL.md's RID,
+    restricted to the class; the other classes do not enter); ``relocatable_mw`` the same in MW.
+    It is the potential: capacity and state locality do not limit it. Tidy: one row per (τ, B).
+    """
+    k = inp.workload_ids.index(workload)
+    d = inp.demand_mw[:, k]
+    total = d.sum()
+    taus = np.asarray(carbon_prices_usd_per_t, dtype=float)
+    budgets = np.asarray(budgets_ms, dtype=float)
+    rows = []
+    for tau in taus:
+        threshold = relocation_threshold_ms(inp, workload, tau)
+        movable = threshold[None, :] <= budgets[:, None]          # [B, s]
+        mw = movable.astype(float) @ d
+        rows.append(pd.DataFrame({"carbon_price_usd_per_t": tau, "budget_ms": budgets, "relocatable_mw": mw,
+                                  "relocatable_share": mw / total if total > 0 else np.zeros_like(mw)}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def break_even_budget_ms(inp: ModelInputs, workload: str, carbon_prices_usd_per_t) -> pd.DataFrame:
+    """For each carbon price τ [$/t]: the smallest budget [ms] of ``workload`` at which any of its
+    demand becomes relocatable (the edge of :func:`relocatable_share_grid`'s zero region; inf
+    where none ever is). Columns carbon_price_usd_per_t, break_even_budget_ms."""
+    k = inp.workload_ids.index(workload)
+    has_demand = inp.demand_mw[:, k] > 0
+    taus = np.asarray(carbon_prices_usd_per_t, dtype=float)
+    out = []
+    for tau in taus:
+        threshold = relocation_threshold_ms(inp, workload, tau)[has_demand]
+        out.append(float(threshold.min()) if threshold.size else np.inf)
+    return pd.DataFrame({"carbon_price_usd_per_t": taus, "break_even_budget_ms": out})

@@ -1,0 +1,256 @@
+"""Plain sentences written from results, for the presentation view and the analysis pages.
+
+Every number in a sentence is read from a core result passed in (the headline of
+:meth:`core.analysis.Analysis.headline`, a frontier, the friction waterfall, execution layers,
+a pair's break-even terms); none is invented or rounded before the final formatting. Each
+function is pure and returns one or two sentences of plain English.
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+HOURS_PER_YEAR = 8760.0
+FRICTION_WORDS = {"egress": "egress fees", "migration": "migration costs", "state_locality": "state locality",
+                  "legal": "data-residency rules", "capacity": "capacity limits"}
+LAYER_WORDS = {"local": "at home", "regional": "in nearby regions", "energy-oriented": "in distant, energy-oriented regions"}
+
+
+# --- numbers in words ------------------------------------------------------------------------
+
+def _finite(x) -> bool:
+    try:
+        return x is not None and math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def _sig(x: float, digits: int = 3) -> str:
+    """``x`` ≥ 0 with ``digits`` significant figures and thousands separators."""
+    if x == 0:
+        return "0"
+    decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(x)))))
+    return f"{x:,.{decimals}f}"
+
+
+def usd_words(x: float) -> str:
+    """Dollars in words: $25.6 million, $1.23 billion, $641,000, $950, $4.20 (3 significant figures
+    from a thousand up)."""
+    if not _finite(x):
+        return "an undefined amount"
+    sign, ax = ("-" if x < 0 else ""), abs(float(x))
+    for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if ax >= size:
+            return f"{sign}${_sig(ax / size)} {word}"
+    if ax >= 1000:
+        return f"{sign}${round(ax, 2 - int(math.floor(math.log10(ax)))):,.0f}"
+    if ax >= 100:
+        return f"{sign}${ax:,.0f}"
+    return f"{sign}${ax:,.2f}"
+
+
+def tonnes_words(x: float) -> str:
+    """Tonnes of CO2 in words: 128 thousand tonnes of CO2, 1.2 million tonnes of CO2."""
+    if not _finite(x):
+        return "an undefined amount of CO2"
+    ax = abs(float(x))
+    for size, word in ((1e9, "billion"), (1e6, "million"), (1e3, "thousand")):
+        if ax >= size:
+            return f"{_sig(ax / size)} {word} tonnes of CO2"
+    return f"{_sig(ax)} tonnes of CO2"
+
+
+def pct_words(share: float) -> str:
+    """A share 0..1 as a percentage: whole percent from 10%, one decimal below (3.5%)."""
+    if not _finite(share):
+        return "an undefined share"
+    p = 100 * float(share)
+    if abs(p) >= 9.95 or p == 0:
+        return f"{p:.0f}%"
+    return f"{p:.1f}%"
+
+
+def ms_words(x: float) -> str:
+    """Milliseconds: 20 ms, 22.9 ms."""
+    if not _finite(x):
+        return "no finite budget"
+    x = float(x)
+    return f"{x:.0f} ms" if abs(x - round(x)) < 1e-9 else f"{x:.1f} ms"
+
+
+def period_words(period_hours: float) -> str:
+    """"a year" for 8760 h, else "over 720 hours"."""
+    if abs(float(period_hours) - HOURS_PER_YEAR) < 1e-9:
+        return "a year"
+    return f"over {_sig(float(period_hours))} hours"
+
+
+def frontier_value_at(frontier: pd.DataFrame, column: str, budget_ms: float) -> float:
+    """The frontier's step-function value of ``column`` at ``budget_ms`` [ms]: the value at the
+    last budget ≤ ``budget_ms`` (C(b) only changes at breakpoints); nan below the first."""
+    d = frontier.sort_values("budget_ms")
+    rows = d[d["budget_ms"] <= float(budget_ms) + 1e-9]
+    return float(rows[column].iloc[-1]) if len(rows) else float("nan")
+
+
+# --- sentences -------------------------------------------------------------------------------
+
+def headline_sentence(headline: dict, period_hours: float, carbon_signal: str = "marginal") -> str:
+    """The result in two sentences: saving [$] and its share of the local baseline's cost,
+    emissions change [tCO2] on the objective's signal, and the share of demand that moved.
+
+    ``headline``: :meth:`core.analysis.Analysis.headline` (savings_usd, local_cost_usd,
+    carbon_savings_t, relocated_share)."""
+    when = period_words(period_hours)
+    saving, local = headline["savings_usd"], headline["local_cost_usd"]
+    moved = pct_words(headline["relocated_share"])
+    if saving > 0:
+        first = (f"Running inference where energy is cheapest within each workload's latency budget saves "
+                 f"{usd_words(saving)} {when}, {pct_words(saving / local) if local > 0 else 'all'} of the cost "
+                 f"of running everything where its users are.")
+    elif saving < 0:
+        first = (f"Within the current latency budgets, relocation costs {usd_words(-saving)} more {when} than "
+                 f"running everything where its users are.")
+    else:
+        first = f"Within the current latency budgets, relocation saves nothing {when}."
+    carbon = headline["carbon_savings_t"]
+    if carbon > 0:
+        co2 = f"avoids {tonnes_words(carbon)}"
+    elif carbon < 0:
+        co2 = f"adds {tonnes_words(-carbon)}"
+    else:
+        co2 = "leaves emissions unchanged"
+    second = f"{moved} of inference demand runs away from home, which {co2} ({carbon_signal} carbon intensity)."
+    return f"{first} {second}"
+
+
+def relaxation_sentence(frontier: pd.DataFrame, from_ms: float, to_ms: float, period_hours: float) -> str:
+    """What relaxing every budget from ``from_ms`` to ``to_ms`` [ms] does on the uniform
+    frontier: the share of demand that moves (realized relocation) and the extra saving [$]."""
+    a_share = frontier_value_at(frontier, "relocated_share", from_ms)
+    b_share = frontier_value_at(frontier, "relocated_share", to_ms)
+    a_save = frontier_value_at(frontier, "savings_usd", from_ms)
+    b_save = frontier_value_at(frontier, "savings_usd", to_ms)
+    gain = b_save - a_save
+    gain_text = (f"add {usd_words(gain)} of savings {period_words(period_hours)}" if gain > 0 else
+                 "add no savings" if gain == 0 else f"lower savings by {usd_words(-gain)}")
+    return (f"If every workload had the same latency budget, raising it from {ms_words(from_ms)} to "
+            f"{ms_words(to_ms)} would let {pct_words(b_share)} of inference demand run away from home "
+            f"({pct_words(a_share)} at {ms_words(from_ms)}) and {gain_text}.")
+
+
+def friction_sentence(waterfall: pd.DataFrame) -> str:
+    """How much of the potential saving the frictions keep, and which friction takes most.
+
+    ``waterfall``: :func:`core.metrics.friction_waterfall` (first row the potential, last the
+    realized savings, ``change_usd`` what each friction changed)."""
+    potential = float(waterfall["savings_usd"].iloc[0])
+    realized = float(waterfall["savings_usd"].iloc[-1])
+    if potential <= 0:
+        return "Even with every friction switched off, relocation saves nothing here, so the frictions have nothing to take."
+    kept = realized / potential
+    steps = waterfall.iloc[1:]
+    worst = steps.loc[steps["change_usd"].idxmin()] if len(steps) else None
+    first = (f"Frictions keep {pct_words(kept)} of the potential saving: {usd_words(realized)} of "
+             f"{usd_words(potential)}.")
+    if worst is None or worst["change_usd"] >= 0:
+        return first + " No single friction reduces it."
+    name = FRICTION_WORDS.get(worst["step"], str(worst["step"]))
+    return first + f" {name[0].upper() + name[1:]} take the most: {usd_words(-float(worst['change_usd']))}."
+
+
+def layers_sentence(layers: pd.DataFrame, regional_ms: float, names: dict[str, str] | None = None) -> str:
+    """Where served work runs (local, regional within ``regional_ms``, energy-oriented), as
+    shares of all served MW, and the class that moves most (``layers``:
+    :func:`core.metrics.execution_layers`)."""
+    names = names or {}
+    by_layer = layers.groupby("layer")["mw"].sum()
+    total = float(by_layer.sum())
+    if total <= 0:
+        return "No inference demand is served."
+    share = {layer: float(by_layer.get(layer, 0.0)) / total for layer in LAYER_WORDS}
+    text = (f"Of the inference power served, {pct_words(share['local'])} runs at home, "
+            f"{pct_words(share['regional'])} in nearby regions (within {ms_words(regional_ms)}) and "
+            f"{pct_words(share['energy-oriented'])} in distant, energy-oriented regions.")
+    served = layers.groupby("workload")["mw"].sum()
+    away = layers[layers["layer"] != "local"].groupby("workload")["mw"].sum().reindex(served.index).fillna(0.0)
+    mobile = (away / served.where(served > 0)).dropna()
+    if len(mobile) > 1 and mobile.max() > 0:
+        w = mobile.idxmax()
+        text += f" The most mobile class is {names.get(w, w)}: {pct_words(mobile.max())} of it runs away from home."
+    return text
+
+
+def erol_sentence(frontier: pd.DataFrame, period_hours: float) -> str:
+    """Where on a frontier relaxing pays: the budget with the largest single drop in cost [$]
+    and the average ERoL [$ per ms] from the first budget to the last (the frontier's
+    ``erol_avg_usd_per_ms`` at its last row)."""
+    d = frontier.sort_values("budget_ms").reset_index(drop=True)
+    drop = -d["cost_usd"].diff()
+    when = period_words(period_hours)
+    if len(d) < 2 or not (drop > 0).any():
+        return "Relaxing the latency budget lowers cost nowhere on this frontier."
+    i = int(drop.idxmax())
+    last = d.iloc[-1]
+    text = (f"The biggest single step comes when the budget reaches {ms_words(d['budget_ms'].iloc[i])}: "
+            f"{usd_words(drop.iloc[i])} of savings {when} appear at once.")
+    avg = last.get("erol_avg_usd_per_ms", float("nan"))
+    if _finite(avg) and avg > 0:
+        text += (f" From {ms_words(d['budget_ms'].iloc[0])} to {ms_words(last['budget_ms'])}, each millisecond saves "
+                 f"{usd_words(avg)} {when} on average.")
+    return text
+
+
+def carbon_price_words(terms: dict) -> str:
+    """How the pair's verdict depends on the carbon price τ ≥ 0 (from its break-even τ* [$/t]
+    and the sign of its carbon gap): net(τ) = energy gap − transfer + τ·carbon gap."""
+    tau, gap_t = terms["break_even_carbon_price_usd_per_t"], terms["carbon_gap_t_per_mwh"]
+    if not _finite(tau) or gap_t == 0:
+        return "The carbon price does not change this: both sites emit the same per MWh."
+    if tau <= 0:
+        # net(τ) is zero at τ* ≤ 0, so for τ ≥ 0 its sign is the carbon gap's
+        return "It pays at every carbon price." if gap_t > 0 else "It does not pay at any carbon price."
+    if gap_t > 0:
+        return f"It pays at carbon prices above {usd_words(tau)} per tonne of CO2."
+    return f"It pays only at carbon prices below {usd_words(tau)} per tonne of CO2."
+
+
+def break_even_pair_sentence(terms: dict, names: dict[str, str] | None = None) -> str:
+    """One relocation's break-even in words, from :func:`core.metrics.pair_break_even_terms`."""
+    names = names or {}
+    s, r, k = (names.get(terms[x], terms[x]) for x in ("service", "compute", "workload"))
+    gross, transfer, net = terms["gross_benefit_usd_per_mwh"], terms["transfer_usd_per_mwh"], terms["net_benefit_usd_per_mwh"]
+    energy = (f"saves {usd_words(gross)} of energy and carbon cost" if gross >= 0
+              else f"costs {usd_words(-gross)} more in energy and carbon")
+    verdict = (f"it pays, by {usd_words(net)} per MWh" if net > 0
+               else f"it does not pay (net {usd_words(net)} per MWh)")
+    text = (f"Moving 1 MWh of {k} from {s} to {r} {energy}, against {usd_words(transfer)} of transfer "
+            f"costs: {verdict}.")
+    g, fee = terms["gb_per_mwh"], terms["fee_usd_per_mwh"]
+    if g > 0 and gross - fee > 0:
+        limit = usd_words((gross - fee) / g)
+        text += (f" It stays worth it up to an egress price of {limit} per GB." if net > 0 else
+                 f" It would pay below an egress price of {limit} per GB.")
+    text += " " + carbon_price_words(terms)
+    if terms["reason"] != "allowed":
+        text += f" The model does not allow it now ({terms['reason']})."
+    return text
+
+
+
+def physical_sentence(summary: dict, period_hours: float, line_words: str = "HVDC") -> str:
+    """Digital relocation against the HVDC lines that would move the same power, from
+    :func:`core.physical.digital_vs_physical`'s summary (relocated_mw, relocated_gwh,
+    mean_distance_km, hvdc_loss_gwh, hvdc_capex_usd, data_tb, egress_usd)."""
+    if summary["relocated_gwh"] <= 0:
+        return "No work runs away from home, so no electricity demand is relocated."
+    when = period_words(period_hours)
+    loss_share = summary["hvdc_loss_gwh"] / summary["relocated_gwh"]
+    data = (f"moves {_sig(summary['data_tb'])} TB of data instead, for {usd_words(summary['egress_usd'])} of egress"
+            if summary["data_tb"] > 0 else "moves no metered data")
+    return (f"Relocating inference moves {_sig(summary['relocated_mw'])} MW of electricity demand, "
+            f"{_sig(summary['relocated_gwh'])} GWh {when}, {_sig(summary['mean_distance_km'])} km on average. "
+            f"Sending that power over {line_words} lines would lose {_sig(summary['hvdc_loss_gwh'])} GWh "
+            f"({pct_words(loss_share)}) and need about {usd_words(summary['hvdc_capex_usd'])} of line capacity; "
+            f"the digital route {data}.")
