@@ -15,17 +15,20 @@ from core.scenario import ScenarioError  # noqa: E402
 from core.share import LinkError  # noqa: E402
 from pages.common import sidebar, state, theme  # noqa: E402
 
-PAGES = [  # file, title, icon, url path
-    ("pages/explorer.py", "Explorer", ":material/public:", "explorer"),
-    ("pages/frontier.py", "Frontier", ":material/show_chart:", "frontier"),
-    ("pages/layers.py", "Execution layers", ":material/stacked_bar_chart:", "layers"),
-    ("pages/break_even.py", "Break-even", ":material/balance:", "break-even"),
-    ("pages/frictions.py", "Frictions", ":material/waterfall_chart:", "frictions"),
-    ("pages/data.py", "Data", ":material/table:", "data"),
-    ("pages/physical.py", "Digital vs physical", ":material/cable:", "physical"),
-    ("pages/presentation.py", "Presentation", ":material/slideshow:", "presentation"),
+# Each page's url path is its file's stem: while a ``pages/`` folder sits beside app.py, a fresh
+# server maps a deep link such as /break_even to pages/break_even.py before st.navigation has
+# run once (see pages.common.state._leave_pages_directory_mode), so the two must agree.
+PAGES = [  # file, title, icon
+    ("pages/explorer.py", "Explorer", ":material/public:"),
+    ("pages/frontier.py", "Frontier", ":material/show_chart:"),
+    ("pages/layers.py", "Execution layers", ":material/stacked_bar_chart:"),
+    ("pages/break_even.py", "Break-even", ":material/balance:"),
+    ("pages/frictions.py", "Frictions", ":material/waterfall_chart:"),
+    ("pages/data.py", "Data", ":material/table:"),
+    ("pages/physical.py", "Digital vs physical", ":material/cable:"),
+    ("pages/presentation.py", "Presentation", ":material/slideshow:"),
 ]
-assert tuple(p[3] for p in PAGES) == state.PAGES
+assert tuple(Path(p[0]).stem for p in PAGES) == state.PAGES
 
 try:
     state.init_session()
@@ -33,8 +36,9 @@ except ScenarioError as exc:
     st.error(f"The default scenario could not be read: {exc}")
     st.stop()
 
-pages = {url: st.Page(path, title=title, icon=icon, url_path=url, default=url == state.DEFAULT_PAGE)
-         for path, title, icon, url in PAGES}
+pages = {Path(path).stem: st.Page(path, title=title, icon=icon, url_path=Path(path).stem,
+                                  default=Path(path).stem == state.DEFAULT_PAGE)
+         for path, title, icon in PAGES}
 pg = st.navigation(list(pages.values()), position="sidebar")
 current = pg.url_path or state.DEFAULT_PAGE
 

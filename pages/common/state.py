@@ -34,8 +34,8 @@ from core.scenario import default_scenario as _shipped_scenario
 from core.share import LinkError, ShareState, apply_state, decode_state, encode_state, scenario_changes
 from core.solution import Solution
 
-# url path of each page (st.Page url_path); the link stores the identifier form (- → _)
-PAGES = ("explorer", "frontier", "layers", "break-even", "frictions", "data", "physical", "presentation")
+# url path of each page (st.Page url_path, equal to the file stem: see app.py)
+PAGES = ("explorer", "frontier", "layers", "break_even", "frictions", "data", "physical", "presentation")
 DEFAULT_PAGE = "explorer"
 SCENARIO_ENV = "ELF_SCENARIO"   # optional server-side path of the base scenario (tests, development)
 CACHE_ENTRIES = 32
@@ -46,13 +46,8 @@ _MESSAGES, _NOTE, _LINK, _INPUTS, _JSON = "elf_messages", "elf_link_note", "elf_
 
 
 def page_key(url_path: str) -> str:
-    """The link's name of a page: its url path with "-" as "_" ("break-even" → "break_even")."""
-    return (url_path or DEFAULT_PAGE).strip("/").replace("-", "_") or DEFAULT_PAGE
-
-
-def page_url(key: str) -> str:
-    """The url path of a page named in a link ("break_even" → "break-even")."""
-    return key.replace("_", "-")
+    """The link's name of a page: its url path, which is also its file's stem (see app.py)."""
+    return (url_path or DEFAULT_PAGE).strip("/") or DEFAULT_PAGE
 
 
 def _load_default() -> Scenario:
@@ -80,7 +75,7 @@ def init_session() -> None:
             link = decode_state(text)
             sc = apply_state(default, link)
             relax = link.relax_ms
-            if link.page is not None and page_url(link.page) not in PAGES:
+            if link.page is not None and link.page not in PAGES:
                 raise LinkError(f"the link names no known page ({link.page[:40]!r})")
             page = link.page
         except LinkError as exc:
@@ -336,7 +331,7 @@ def pending_link_page() -> str | None:
     """The url path of the page a just-opened link asked for (once), else None."""
     ss = _ss()
     page, ss[_LINK_PAGE] = ss.get(_LINK_PAGE), None
-    return page_url(page) if page else None
+    return page or None
 
 
 def link_state(page: str | None = None) -> str:
