@@ -19,14 +19,15 @@ LAYER_WORDS = {"local": "at home", "regional": "in nearby regions", "energy-orie
 
 # --- numbers in words ------------------------------------------------------------------------
 
-def _finite(x) -> bool:
+def finite(x) -> bool:
+    """True for a real, finite number (numpy scalars too)."""
     try:
         return x is not None and math.isfinite(float(x))
     except (TypeError, ValueError):
         return False
 
 
-def _sig(x: float, digits: int = 3) -> str:
+def significant(x: float, digits: int = 3) -> str:
     """``x`` ≥ 0 with ``digits`` significant figures and thousands separators."""
     if x == 0:
         return "0"
@@ -37,12 +38,12 @@ def _sig(x: float, digits: int = 3) -> str:
 def usd_words(x: float) -> str:
     """Dollars in words: $25.6 million, $1.23 billion, $641,000, $950, $4.20 (3 significant figures
     from a thousand up)."""
-    if not _finite(x):
+    if not finite(x):
         return "an undefined amount"
     sign, ax = ("-" if x < 0 else ""), abs(float(x))
     for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
         if ax >= size:
-            return f"{sign}${_sig(ax / size)} {word}"
+            return f"{sign}${significant(ax / size)} {word}"
     if ax >= 1000:
         return f"{sign}${round(ax, 2 - int(math.floor(math.log10(ax)))):,.0f}"
     if ax >= 100:
@@ -52,18 +53,18 @@ def usd_words(x: float) -> str:
 
 def tonnes_words(x: float) -> str:
     """Tonnes of CO2 in words: 128 thousand tonnes of CO2, 1.2 million tonnes of CO2."""
-    if not _finite(x):
+    if not finite(x):
         return "an undefined amount of CO2"
     ax = abs(float(x))
     for size, word in ((1e9, "billion"), (1e6, "million"), (1e3, "thousand")):
         if ax >= size:
-            return f"{_sig(ax / size)} {word} tonnes of CO2"
-    return f"{_sig(ax)} tonnes of CO2"
+            return f"{significant(ax / size)} {word} tonnes of CO2"
+    return f"{significant(ax)} tonnes of CO2"
 
 
 def pct_words(share: float) -> str:
     """A share 0..1 as a percentage: whole percent from 10%, one decimal below (3.5%)."""
-    if not _finite(share):
+    if not finite(share):
         return "an undefined share"
     p = 100 * float(share)
     if abs(p) >= 9.95 or p == 0:
@@ -73,7 +74,7 @@ def pct_words(share: float) -> str:
 
 def ms_words(x: float) -> str:
     """Milliseconds: 20 ms, 22.9 ms."""
-    if not _finite(x):
+    if not finite(x):
         return "no finite budget"
     x = float(x)
     return f"{x:.0f} ms" if abs(x - round(x)) < 1e-9 else f"{x:.1f} ms"
@@ -83,7 +84,7 @@ def period_words(period_hours: float) -> str:
     """"a year" for 8760 h, else "over 720 hours"."""
     if abs(float(period_hours) - HOURS_PER_YEAR) < 1e-9:
         return "a year"
-    return f"over {_sig(float(period_hours))} hours"
+    return f"over {significant(float(period_hours))} hours"
 
 
 def frontier_value_at(frontier: pd.DataFrame, column: str, budget_ms: float) -> float:
@@ -196,7 +197,7 @@ def erol_sentence(frontier: pd.DataFrame, period_hours: float) -> str:
     text = (f"The biggest single step comes when the budget reaches {ms_words(d['budget_ms'].iloc[i])}: "
             f"{usd_words(drop.iloc[i])} of savings {when} appear at once.")
     avg = last.get("erol_avg_usd_per_ms", float("nan"))
-    if _finite(avg) and avg > 0:
+    if finite(avg) and avg > 0:
         text += (f" From {ms_words(d['budget_ms'].iloc[0])} to {ms_words(last['budget_ms'])}, each millisecond saves "
                  f"{usd_words(avg)} {when} on average.")
     return text
@@ -206,7 +207,7 @@ def carbon_price_words(terms: dict) -> str:
     """How the pair's verdict depends on the carbon price τ ≥ 0 (from its break-even τ* [$/t]
     and the sign of its carbon gap): net(τ) = energy gap − transfer + τ·carbon gap."""
     tau, gap_t = terms["break_even_carbon_price_usd_per_t"], terms["carbon_gap_t_per_mwh"]
-    if not _finite(tau) or gap_t == 0:
+    if not finite(tau) or gap_t == 0:
         return "The carbon price does not change this: both sites emit the same per MWh."
     if tau <= 0:
         # net(τ) is zero at τ* ≤ 0, so for τ ≥ 0 its sign is the carbon gap's
@@ -247,10 +248,10 @@ def physical_sentence(summary: dict, period_hours: float, line_words: str = "HVD
         return "No work runs away from home, so no electricity demand is relocated."
     when = period_words(period_hours)
     loss_share = summary["hvdc_loss_gwh"] / summary["relocated_gwh"]
-    data = (f"moves {_sig(summary['data_tb'])} TB of data instead, for {usd_words(summary['egress_usd'])} of egress"
+    data = (f"moves {significant(summary['data_tb'])} TB of data instead, for {usd_words(summary['egress_usd'])} of egress"
             if summary["data_tb"] > 0 else "moves no metered data")
-    return (f"Relocating inference moves {_sig(summary['relocated_mw'])} MW of electricity demand, "
-            f"{_sig(summary['relocated_gwh'])} GWh {when}, {_sig(summary['mean_distance_km'])} km on average. "
-            f"Sending that power over {line_words} lines would lose {_sig(summary['hvdc_loss_gwh'])} GWh "
+    return (f"Relocating inference moves {significant(summary['relocated_mw'])} MW of electricity demand, "
+            f"{significant(summary['relocated_gwh'])} GWh {when}, {significant(summary['mean_distance_km'])} km on average. "
+            f"Sending that power over {line_words} lines would lose {significant(summary['hvdc_loss_gwh'])} GWh "
             f"({pct_words(loss_share)}) and need about {usd_words(summary['hvdc_capex_usd'])} of line capacity; "
             f"the digital route {data}.")

@@ -13,6 +13,8 @@ from typing import Sequence
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from core.narrative import finite, significant
+
 # --- Okabe–Ito --------------------------------------------------------------------------------
 BLACK = "#000000"
 ORANGE = "#E69F00"
@@ -143,10 +145,7 @@ def style(fig: go.Figure, height: int | None = None) -> go.Figure:
 # ASCII "-" for negatives: st.metric reads the sign of a delta string from its first character.
 
 def _bad(x) -> bool:
-    try:
-        return x is None or not math.isfinite(float(x))
-    except (TypeError, ValueError):
-        return True
+    return not finite(x)
 
 
 def fmt_num(x: float, digits: int = 3) -> str:
@@ -154,11 +153,7 @@ def fmt_num(x: float, digits: int = 3) -> str:
     if _bad(x):
         return "—"
     x = float(x)
-    if x == 0:
-        return "0"
-    ax = abs(x)
-    decimals = max(0, digits - 1 - int(math.floor(math.log10(ax))))
-    text = f"{ax:,.{decimals}f}"
+    text = significant(abs(x), digits)
     return ("-" if x < 0 and float(text.replace(",", "")) != 0 else "") + text
 
 
