@@ -36,10 +36,20 @@ except ScenarioError as exc:
     st.error(f"The default scenario could not be read: {exc}")
     st.stop()
 
-pages = {Path(path).stem: st.Page(path, title=title, icon=icon, url_path=Path(path).stem,
-                                  default=Path(path).stem == state.DEFAULT_PAGE)
-         for path, title, icon in PAGES}
-pg = st.navigation(list(pages.values()), position="sidebar")
+
+def _page(path: str, title: str, icon: str) -> st.Page:
+    stem = Path(path).stem
+    if stem == state.DEFAULT_PAGE:  # served at the root; "home" only reserves a name
+        return st.Page(path, title=title, icon=icon, url_path="home", default=True)
+    return st.Page(path, title=title, icon=icon, url_path=stem)
+
+
+pages = {Path(path).stem: _page(path, title, icon) for path, title, icon in PAGES}
+# Streamlit routes only the root URL to the default page, so the Explorer is also a hidden page
+# at /explorer: a typed deep link, or a link that names the page, lands there without
+# "Page not found".
+explorer_alias = st.Page(PAGES[0][0], title=PAGES[0][1], url_path=state.DEFAULT_PAGE, visibility="hidden")
+pg = st.navigation([*pages.values(), explorer_alias], position="sidebar")
 current = pg.url_path or state.DEFAULT_PAGE
 
 target = state.pending_link_page()          # a link opened at the root that names another page

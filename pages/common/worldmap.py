@@ -11,9 +11,12 @@ demand as a thick vermillion ring. Pure: no streamlit import.
 """
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pydeck as pdk
+from pydeck.bindings.json_tools import default_serialize
 
 from core.scenario import Scenario
 from core.solution import Solution
@@ -109,8 +112,16 @@ def arc_table(sc: Scenario, sol: Solution, workloads=None) -> pd.DataFrame:
     return out.sort_values("mw", ascending=False)
 
 
+class CompactDeck(pdk.Deck):
+    """A Deck whose JSON has no indentation: pydeck indents by 2, which makes the world outline's
+    ~160 kB of coordinates a ~1.1 MB message on every rerun."""
+
+    def to_json(self) -> str:
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+
+
 def deck(sc: Scenario, sol: Solution, geojson: dict | None, colour_by: str = "price",
-         height: int = 470, workloads=None) -> pdk.Deck:
+         height: int = 470, workloads=None) -> CompactDeck:
     """The whole map; arcs only for the classes in ``workloads`` (all when None)."""
     nodes = node_table(sc, sol, colour_by)
     arcs = arc_table(sc, sol, workloads)
@@ -139,7 +150,7 @@ def deck(sc: Scenario, sol: Solution, geojson: dict | None, colour_by: str = "pr
                                 get_line_color=hex_to_rgb(UNSERVED_COLOUR, 255), line_width_min_pixels=3.5,
                                 pickable=True))
     view = pdk.ViewState(latitude=20.0, longitude=8.0, zoom=0.8, min_zoom=0.5, max_zoom=8, pitch=0)
-    return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, height=height,
+    return CompactDeck(layers=layers, initial_view_state=view, map_provider=None, height=height,
                     tooltip={"html": "{tip}", "style": {"backgroundColor": "#262730", "color": "white",
                                                         "fontSize": "13px", "padding": "6px 8px"}})
 
