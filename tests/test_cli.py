@@ -86,6 +86,16 @@ def test_frontier_with_budgets(scenario_file):
     assert_allclose([p["unserved_mw"] for p in points], [0, 0, 0], atol=1e-7)
 
 
+@pytest.mark.parametrize("engine", ["highs", "cvxpy", "network"])
+def test_frontier_engines_give_the_hand_costs(scenario_file, engine):
+    res = run("frontier", scenario_file, "--budgets", "0,25", "--engine", engine)
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["engine"] == engine
+    # as above: C(0) = 10000, C(25) = 8000 (the network path within its ~1e-6 relative bound)
+    assert_allclose([p["cost_usd"] for p in out["points"]], [10000, 8000], rtol=1e-6)
+
+
 def test_frontier_exact_without_budgets(scenario_file):
     res = run("frontier", scenario_file)
     assert res.returncode == 0, res.stderr
