@@ -2,7 +2,6 @@
 starts with the exact field path; defaults are filled in; demand entries add up."""
 import json
 
-import numpy as np
 import pytest
 import yaml
 from numpy.testing import assert_allclose
