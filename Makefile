@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: run test install chromium bench data clean
 
 run: install
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true
+	$(PY) app.py --server.port $(PORT) --server.headless true
 
 test: install chromium
 	$(PY) -m pytest

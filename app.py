@@ -1,11 +1,21 @@
 """Energy–Latency Frontier Explorer: the router and the shared sidebar.
 
 Every page reads the session's scenario from :mod:`pages.common.state`, calls :mod:`core`, and
-draws. Run with ``streamlit run app.py``.
+draws. Run with ``python app.py [streamlit options]`` (what ``make run`` does): it imports the
+engine (cvxpy, scipy: about 1.5 s) once in the server process before the first visitor, then
+serves this script as ``streamlit run app.py`` would, which works too.
 """
+import sys
 from pathlib import Path
 
 import streamlit as st
+
+if __name__ == "__main__" and not st.runtime.exists():
+    import core.analysis  # noqa: F401  (warm import for the first session)
+    from streamlit.web.cli import main
+
+    sys.argv = ["streamlit", "run", __file__, *sys.argv[1:]]
+    sys.exit(main())
 
 ICON = Path(__file__).parent / "assets" / "icon.png"   # served by Streamlit: no icon CDN offline
 st.set_page_config(page_title="Energy–Latency Frontier Explorer", page_icon=str(ICON), layout="wide")

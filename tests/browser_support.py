@@ -63,7 +63,7 @@ def streamlit_server(log_path: Path, timeout_s: float = 60.0):
     """Start ``streamlit run app.py`` on a free loopback port; yield (base url, seconds from the
     start to a healthy server); kill its process group at the end."""
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+    cmd = [sys.executable, "app.py", "--server.port", str(port),
            "--server.headless", "true", "--server.address", "127.0.0.1",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     env = {k: v for k, v in os.environ.items() if k != "ELF_SCENARIO"}
