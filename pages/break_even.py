@@ -39,10 +39,10 @@ c3.metric("Best allowed net benefit ($/MWh)",
 
 st.subheader("Every region pair")
 st.plotly_chart(charts.pair_matrix_figure(be, sc.node_ids), theme=None, width="stretch", key="be_matrix")
-st.caption(prose.escape(f"Net benefit of moving 1 MWh of {names[workload]} IT energy from each row's node to each column's "
-           f"node, at carbon price τ = ${inp.carbon_price_usd_per_t:,.0f}/t on the {inp.carbon_signal} signal "
-           f"(core.metrics.break_even). Blue: moving pays; orange: it loses. Grey: the mask forbids the pair "
-           f"now (hover says why: latency over {fmt_ms(inp.budget_ms[k])}, residency, or no capacity)."))
+st.caption(prose.escape(f"Net benefit ($/MWh) of moving 1 MWh of {names[workload]} IT energy from each row's node to each "
+           f"column's node, at carbon price τ = ${inp.carbon_price_usd_per_t:,.0f}/t on the {inp.carbon_signal} signal. "
+           f"Blue: moving pays; orange: it loses. Grey: the pair is not allowed now (hover says why: latency over "
+           f"{fmt_ms(inp.budget_ms[k])}, residency, or no capacity); ⌂ marks home. {prose.SOURCE}"))
 
 st.subheader("One pair across prices")
 order = (paying if len(paying) else allowed if len(allowed) else be).sort_values("net_benefit_usd_per_mwh", ascending=False)
@@ -93,8 +93,8 @@ with left:
     edge = " The scenario's e or g is 0, so its cross sits on the axis edge." if e0 <= 0 or g0 <= 0 else ""
     never = " Here gross ≤ φ: moving never pays, whatever e and g." if margin <= 0 else ""
     st.caption(prose.escape(
-        f"Net benefit gross − g·e − φ with gross = {fmt_usd_per_mwh(gross)} and φ = {fmt_usd_per_mwh(fee)} "
-        f"(core.metrics.net_benefit_egress_grid); colours saturate at ±(gross − φ). Moving pays below the black "
+        f"Net benefit ($/MWh) = gross − g·e − φ with gross = {fmt_usd_per_mwh(gross)} and φ = {fmt_usd_per_mwh(fee)}; "
+        f"colours saturate at ±(gross − φ). Moving pays below the black "
         f"line g·e = gross − φ (straight on log axes); the cross is this class's g and the scenario's e."
         f"{never}{edge}{note}"))
 
@@ -111,7 +111,7 @@ with right:
                     theme=None, width="stretch", key="be_carbon")
     beyond = f" The class's budget, {fmt_ms(b_now)}, is above the axis; the cross sits at its top." if b_now > b_max else ""
     st.caption(prose.escape("Share of the class's demand whose home node has an allowed destination within the budget that is "
-               "strictly cheaper per MWh at that carbon price (energy + τ × carbon + transfer) — MODEL.md's RID, "
-               "for this class only (core.metrics.relocatable_share_grid). It is the potential: capacity and state "
+               "strictly cheaper per MWh at that carbon price (energy + τ × carbon + transfer): the relocatable "
+               "inference demand (RID) of the model reference, for this class only. It is the potential: capacity and state "
                "locality do not limit it. Below the black line no demand of the class gains by moving; the budget "
                f"only matters where it crosses a round-trip time.{beyond}"))

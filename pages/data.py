@@ -27,11 +27,43 @@ def _apply(changes: dict) -> None:
         st.rerun()
 
 
-def _flag_columns(df: pd.DataFrame) -> dict:
-    return {c: cc.TextColumn(c.replace("_flag", " flag").replace("_", " "), help=FLAG_HELP, disabled=True)
-            for c in df.columns if c.endswith("_flag")} | \
-           {c: cc.TextColumn(c.replace("_source", " source").replace("_", " "), disabled=True, width="medium")
-            for c in df.columns if c.endswith("_source")}
+# what each provenance column of the default data describes, for its title ("Price: quality")
+PROVENANCE_SUBJECTS = {
+    "price": "Price", "carbon_avg": "CO₂ avg", "carbon_marginal": "CO₂ marginal", "pue": "PUE",
+    "capacity": "Capacity", "coords": "Coordinates", "latency_budget": "Budget", "state_pinned": "Pinned share",
+    "gb_per_mwh": "Data", "migration_overhead": "Migration", "residency": "Residency", "demand_share": "Demand share",
+}
+
+
+def _subject(column: str) -> str:
+    stem = column.rsplit("_", 1)[0]
+    return PROVENANCE_SUBJECTS.get(stem, stem.replace("_", " ").capitalize())
+
+
+def _provenance_columns(df: pd.DataFrame) -> dict:
+    """Titles and widths of the ``*_flag`` (quality) and ``*_source`` columns of the default data."""
+    flags = {c: cc.TextColumn(f"{_subject(c)}: quality", help=FLAG_HELP, disabled=True, width=130)
+             for c in df.columns if c.endswith("_flag")}
+    sources = {c: cc.TextColumn(f"{_subject(c)}: source", disabled=True, width="large",
+                                help=f"Where the default value of {_subject(c).lower()} comes from")
+               for c in df.columns if c.endswith("_source")}
+    return flags | sources
+
+
+def _provenance_order(df: pd.DataFrame, subjects: list[str]) -> list[str]:
+    """Quality flags in the order of ``subjects``, then every source (the widest columns) last."""
+    flags = [f"{s}_flag" for s in subjects if f"{s}_flag" in df.columns]
+    sources = [f"{s}_source" for s in subjects if f"{s}_source" in df.columns]
+    return flags + sources + [c for c in df.columns if c.endswith("_source") and c not in sources]
+
+
+def _blank_text(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Empty text cells as "" (a table shows a missing value as a grey "None")."""
+    out = df.copy()
+    for c in columns:
+        if c in out.columns:
+            out[c] = out[c].astype(object).where(out[c].notna(), "")
+    return out
 
 
 tab_regions, tab_workloads, tab_demand, tab_rtt, tab_settings, tab_files = st.tabs(
@@ -42,30 +74,37 @@ with tab_regions:
     nodes = editing.nodes_table(sc)
     prov = datafiles.region_provenance()
     shown = nodes.merge(prov, on="id", how="left") if len(prov) else nodes
-    order = ["id", "name", "country", "residency_zone"]
-    for f in ("price_usd_per_mwh", "carbon_avg_g_per_kwh", "carbon_marginal_g_per_kwh", "pue", "capacity_mw"):
-        flag = {"price_usd_per_mwh": "price", "carbon_avg_g_per_kwh": "carbon_avg",
-                "carbon_marginal_g_per_kwh": "carbon_marginal"}.get(f, f.split("_")[0])
-        order += [f] + [c for c in (f"{flag}_flag",) if c in shown.columns]
-    order += ["lat", "lon"] + [c for c in shown.columns if c.endswith("_source")] + \
-             [c for c in ("coords_flag",) if c in shown.columns]
-    st.caption(f"{len(nodes)} regions. Flags and sources come from `data/regions.csv` for the default "
-               "regions; a region that is not in the default scenario has none.")
+    text = ["name", "country", "residency_zone"] + [c for c in shown.columns if c.endswith(("_flag", "_source"))]
+    shown = _blank_text(shown, text)
+    # the values first (they fit at 1440 px), then their quality flags, location, and the wide sources last
+    order = ["id", "name", "residency_zone", "price_usd_per_mwh", "carbon_avg_g_per_kwh", "carbon_marginal_g_per_kwh",
+             "pue", "capacity_mw"]
+    flags = _provenance_order(shown, ["price", "carbon_avg", "carbon_marginal", "pue", "capacity", "coords"])
+    order += [c for c in flags if c.endswith("_flag") and c != "coords_flag"] + ["country", "lat", "lon"] + \
+             [c for c in ("coords_flag",) if c in shown.columns] + [c for c in flags if c.endswith("_source")]
+    st.caption(f"{len(nodes)} regions. Quality flags and sources are those of the default data set (listed "
+               "under Files); a region that is not in the default scenario has none. Scroll right for them.")
     edited = st.data_editor(
         shown, column_order=order, hide_index=True, key=state.widget_key("edit_nodes"), height=560,
         column_config={
-            "id": cc.TextColumn("id", disabled=True, pinned=True),
-            "name": cc.TextColumn("Name"),
-            "country": cc.TextColumn("Country"),
-            "residency_zone": cc.TextColumn("Residency zone", help="EU, IN, ... or empty for none"),
-            "price_usd_per_mwh": cc.NumberColumn("Price ($/MWh)", min_value=0, format="%.1f"),
-            "carbon_avg_g_per_kwh": cc.NumberColumn("Carbon avg (gCO₂/kWh)", min_value=0, format="%.0f"),
-            "carbon_marginal_g_per_kwh": cc.NumberColumn("Carbon marginal (gCO₂/kWh)", min_value=0, format="%.0f"),
-            "pue": cc.NumberColumn("PUE", min_value=1, format="%.2f", help="Facility energy ÷ IT energy, ≥ 1"),
-            "capacity_mw": cc.NumberColumn("Capacity (MW)", min_value=0, format="%.0f"),
+            "id": cc.TextColumn("id", disabled=True, pinned=True, help="The region's identifier in the scenario"),
+            "name": cc.TextColumn("Name", width=165),
+            "country": cc.TextColumn("Country", help="ISO country code"),
+            "residency_zone": cc.TextColumn("Residency", width=100,
+                                            help="Data-residency zone (EU, IN, …); empty: no residency zone"),
+            "price_usd_per_mwh": cc.NumberColumn("Price ($/MWh)", min_value=0, format="%.1f", width=115,
+                                                 help="Electricity price, $ per MWh"),
+            "carbon_avg_g_per_kwh": cc.NumberColumn("CO₂ avg (g/kWh)", min_value=0, format="%.0f", width=140,
+                                                    help="Average grid carbon intensity (the grid mix), gCO₂ per kWh"),
+            "carbon_marginal_g_per_kwh": cc.NumberColumn("CO₂ marginal (g/kWh)", min_value=0, format="%.0f",
+                                                         width=165, help="Marginal grid carbon intensity (what one "
+                                                                         "more MWh emits), gCO₂ per kWh"),
+            "pue": cc.NumberColumn("PUE", min_value=1, format="%.2f", width=75, help="Facility energy ÷ IT energy, ≥ 1"),
+            "capacity_mw": cc.NumberColumn("Capacity (MW)", min_value=0, format="%.0f", width=125,
+                                           help="The most IT power the region can take, MW"),
             "lat": cc.NumberColumn("Latitude (°)", min_value=-90, max_value=90, format="%.3f"),
             "lon": cc.NumberColumn("Longitude (°)", min_value=-180, max_value=180, format="%.3f"),
-            **_flag_columns(shown),
+            **_provenance_columns(shown),
         })
     _apply(editing.cell_changes(shown, edited, "nodes", editing.NODE_FIELDS))
 
@@ -74,27 +113,29 @@ with tab_workloads:
     wl = editing.workloads_table(sc)
     prov = datafiles.workload_provenance()
     shown = wl.merge(prov, on="id", how="left") if len(prov) else wl
-    order = ["id", "name"]
-    for f, flag in (("latency_budget_ms", "latency_budget_flag"), ("state_pinned_share", "state_pinned_flag"),
-                    ("gb_per_mwh", "gb_per_mwh_flag"), ("migration_overhead", "migration_overhead_flag"),
-                    ("residency_bound", "residency_flag")):
-        order += [f] + ([flag] if flag in shown.columns else [])
-    order += [c for c in shown.columns if c.endswith("_source")]
-    st.caption("Budgets here are the scenario's; the sidebar's relaxation Δ is added on top.")
+    shown = _blank_text(shown, ["name"] + [c for c in shown.columns if c.endswith(("_flag", "_source"))])
+    order = ["id", "name", "latency_budget_ms", "state_pinned_share", "gb_per_mwh", "migration_overhead",
+             "residency_bound"]
+    order += _provenance_order(shown, ["latency_budget", "state_pinned", "gb_per_mwh", "migration_overhead",
+                                       "residency"])
+    st.caption("Budgets here are the scenario's; the sidebar's relaxation Δ is added on top. Quality flags and "
+               "sources (default data set) follow the values: scroll right for them.")
     edited = st.data_editor(
         shown, column_order=order, hide_index=True, key=state.widget_key("edit_workloads"),
         column_config={
-            "id": cc.TextColumn("id", disabled=True, pinned=True),
-            "name": cc.TextColumn("Name"),
-            "latency_budget_ms": cc.NumberColumn("Latency budget (ms)", min_value=0, format="%.0f"),
+            "id": cc.TextColumn("id", disabled=True, pinned=True, help="The class's identifier in the scenario"),
+            "name": cc.TextColumn("Name", width=170),
+            "latency_budget_ms": cc.NumberColumn("Latency budget (ms)", min_value=0, format="%.0f",
+                                                 help="Extra round trip allowed between home and compute node, ms"),
             "state_pinned_share": cc.NumberColumn("Pinned share σ", min_value=0, max_value=1, format="%.2f",
                                                   help="Fraction of demand that must run at home (0..1)"),
             "gb_per_mwh": cc.NumberColumn("Data (GB/MWh)", min_value=0, format="%.1f",
                                           help="GB moved per MWh of IT energy run away from home"),
             "migration_overhead": cc.NumberColumn("Migration overhead ω", min_value=0, format="%.3f",
                                                   help="Extra IT energy fraction for relocated work"),
-            "residency_bound": cc.CheckboxColumn("Residency-bound", help="Subject to the home zone's data residency"),
-            **_flag_columns(shown),
+            "residency_bound": cc.CheckboxColumn("Residency-bound", width=135,
+                                                 help="Subject to the home zone's data residency"),
+            **_provenance_columns(shown),
         })
     _apply(editing.cell_changes(shown, edited, "workloads", editing.WORKLOAD_FIELDS))
 
@@ -122,7 +163,8 @@ with tab_rtt:
     shown = rtt
     if len(prov):
         both = pd.concat([prov, prov.rename(columns={"a": "b", "b": "a"})]).drop_duplicates(["a", "b"])
-        shown = rtt.merge(both.rename(columns={"source": "data_source"}), on=["a", "b"], how="left")
+        shown = _blank_text(rtt.merge(both.rename(columns={"source": "data_source"}), on=["a", "b"], how="left"),
+                            ["data_source"])
     st.caption(f"{len(rtt):,} region pairs. A round trip is given in the scenario (measured) or modelled from "
                f"the great-circle distance ({sc.latency_model.fixed_ms:g} ms + 2 × distance × "
                f"{sc.latency_model.route_inflation:g} ÷ {sc.latency_model.fiber_km_per_ms:g} km/ms). "
@@ -158,7 +200,8 @@ with tab_files:
     left, right = st.columns(2, gap="large")
     with left:
         st.subheader("Upload a scenario")
-        st.caption(f"JSON or YAML, `schema_version: 1` (see MODEL.md), at most {MAX_SCENARIO_BYTES / 1e6:g} MB. "
+        st.caption(f"JSON or YAML, `schema_version: 1` (the format is described in the project's model "
+                   f"reference), at most {MAX_SCENARIO_BYTES / 1e6:g} MB. "
                    "It replaces the current scenario; the sidebar's reset goes back to the default.")
         up = st.file_uploader("Scenario file", type=["json", "yaml", "yml"], key="data_upload",
                               help="Validated before use: an error names the field to fix.")
@@ -202,5 +245,5 @@ with tab_files:
                            help="The headline numbers: cost and savings ($), emissions (tCO₂), RID, ERoL, CRoL.")
     sources = datafiles.sources_markdown()
     if sources:
-        with st.expander("Sources of the default data (data/SOURCES.md)"):
+        with st.expander("Sources of the default data"):
             st.markdown(sources)

@@ -2,6 +2,7 @@
 import streamlit as st
 
 from pages.common import datafiles, state, worldmap
+from pages.common.charts import period_label
 from pages.common.theme import (fmt_mw, fmt_ms, fmt_pct, fmt_t, fmt_t_per_ms, fmt_usd,
                                 fmt_usd_per_ms)
 
@@ -102,15 +103,20 @@ if only_moved:
     table = table[table["service"] != table["compute"]]
 table = table.sort_values("mw", ascending=False)
 st.caption(f"{len(table):,} flows · {fmt_mw(table['mw'].sum())}")
+shown_table = table[["service", "compute", "workload", "mw", "rtt_ms", "layer", "cost_usd"]].assign(
+    workload=table["workload"].map(wl_names).fillna(table["workload"]), cost_usd=table["cost_usd"] / 1e6)
 st.dataframe(
-    table[["service", "compute", "workload", "mw", "rtt_ms", "layer", "cost_usd"]], hide_index=True,
+    shown_table, hide_index=True,
     height=min(420, 38 + 35 * max(len(table), 1)),
     column_config={
         "service": st.column_config.TextColumn("Service node", help="Where the requests enter"),
         "compute": st.column_config.TextColumn("Compute node", help="Where they run"),
-        "workload": st.column_config.TextColumn("Workload"),
+        "workload": st.column_config.TextColumn("Workload class"),
         "mw": st.column_config.NumberColumn("IT power (MW)", format="%.1f"),
         "rtt_ms": st.column_config.NumberColumn("Round trip (ms)", format="%.1f"),
-        "layer": st.column_config.TextColumn("Layer", help="local, regional (rtt ≤ regional_ms) or energy-oriented"),
-        "cost_usd": st.column_config.NumberColumn("Cost over the period ($)", format="compact"),
+        "layer": st.column_config.TextColumn("Layer", help="local (at home), regional (round trip within the "
+                                                           "regional threshold) or energy-oriented (further away)"),
+        "cost_usd": st.column_config.NumberColumn(f"Cost ($M {period_label(hours)})", format="%.1f",
+                                                  help="Energy bought at the compute node plus egress and "
+                                                       "migration fees for this flow, $ million"),
     })

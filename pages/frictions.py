@@ -1,11 +1,12 @@
 """Frictions: from the potential saving (every friction off) to the realized one, one at a time."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from core.narrative import friction_sentence
 from pages.common import charts, prose, state
-from pages.common.theme import fmt_pct, fmt_t, fmt_usd
+from pages.common.theme import fmt_mw, fmt_pct, fmt_t, fmt_usd
 
 sc = state.current_scenario()
 inp = state.current_inputs()
@@ -31,19 +32,28 @@ off = [f for f, on in inp.frictions if not on]
 note = (" The sidebar has " + ", ".join(charts.FRICTION_LABELS[f].lower() for f in off) +
         " switched off; this chart switches every friction on in turn regardless, so its last bar can differ "
         "from the other pages.") if off else ""
-st.caption(prose.escape("Each bar is the saving against the local baseline solved with the same frictions "
-           "(core.metrics.friction_waterfall), switching on egress, migration, state locality, legal and "
-           "capacity in that order; a different order would split the losses differently." + note))
+st.caption(prose.escape("Each bar is the saving against the local baseline (every request at its home region), solved "
+           "with the frictions on so far, switching on egress, migration, state locality, legal and capacity in that "
+           "order; a different order would split the losses differently." + note + " " + prose.SOURCE))
 
 st.subheader("Step by step")
-cols = {"step": "Step (friction switched on)", "savings_usd": f"Savings ($M {period})", "change_usd": "Change ($M)",
-        "carbon_savings_t": f"Carbon savings (ktCO2, {inp.carbon_signal})", "relocated_share": "Relocated (% of demand)",
-        "unserved_mw": "Unserved (MW)"}
-view = wf[list(cols)].copy()
-for c, f in {"savings_usd": 1e-6, "change_usd": 1e-6, "carbon_savings_t": 1e-3, "relocated_share": 100}.items():
-    view[c] = view[c] * f
-view["step"] = [("Potential (no frictions)" if i == 0 else charts.FRICTION_LABELS.get(s, s)) for i, s in enumerate(wf["step"])]
-view = view.rename(columns=cols)
+# the same formatters as the metrics and the bar labels, so one number reads the same everywhere
+view = pd.DataFrame({
+    "Friction switched on": ["Potential (no frictions)" if i == 0 else charts.FRICTION_LABELS.get(s, s)
+                             for i, s in enumerate(wf["step"])],
+    "Savings": [fmt_usd(v) for v in wf["savings_usd"]],
+    "Change": ["—" if i == 0 else fmt_usd(v) for i, v in enumerate(wf["change_usd"])],
+    "Carbon savings": [fmt_t(v) for v in wf["carbon_savings_t"]],
+    "Relocated": [fmt_pct(v) for v in wf["relocated_share"]],
+    "Unserved": [fmt_mw(v) for v in wf["unserved_mw"]],
+})
+tc = st.column_config.TextColumn
 st.dataframe(view, hide_index=True, width="stretch", column_config={
-    **{cols[c]: st.column_config.NumberColumn(format="%.2f") for c in ("savings_usd", "change_usd", "carbon_savings_t")},
-    **{cols[c]: st.column_config.NumberColumn(format="%.1f") for c in ("relocated_share", "unserved_mw")}})
+    "Savings": tc(help=f"Against the local baseline (every request at its home region), $ {period}"),
+    "Change": tc(help=f"What switching this friction on changes in the savings, $ {period}"),
+    "Carbon savings": tc(help=f"Against the local baseline, tonnes of CO₂ {period} on the {inp.carbon_signal} signal; "
+                              "negative: more emitted"),
+    "Relocated": tc(help="Share of demand (by IT power) that runs away from home"),
+    "Unserved": tc(help="Demand no allowed region takes, MW")})
+st.caption(prose.escape(f"Savings and changes in $ {period}; carbon savings in tonnes of CO₂ {period} on the "
+                        f"{inp.carbon_signal} signal; relocated as a share of demand (by IT power); unserved in MW."))

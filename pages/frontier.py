@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from core.narrative import erol_sentence
@@ -95,21 +96,33 @@ changed.iloc[0] = True
 show_all = st.toggle("Show every breakpoint", value=False, key="frontier_all_rows",
                      help="Off: only the budgets where cost, emissions, RID, relocation or unserved demand changed.")
 table = df if show_all else df[changed]
-cols = {"budget_ms": "Budget (ms)", "cost_usd": f"Cost ($M {period})", "savings_usd": f"Savings ($M {period})",
-        "emissions_t": f"Emissions (ktCO2, {signal})", "carbon_savings_t": "Carbon savings (ktCO2)",
-        "relocated_share": "Relocated (% of demand)", "rid": "RID (% of demand)",
-        "erol_marginal_usd_per_ms": "Marginal ERoL ($M/ms)", "crol_marginal_t_per_ms": "Marginal CRoL (ktCO2/ms)",
-        "unserved_mw": "Unserved (MW)", "solved": "LP solved"}
-scale = {"cost_usd": 1e-6, "savings_usd": 1e-6, "erol_marginal_usd_per_ms": 1e-6, "emissions_t": 1e-3,
-         "carbon_savings_t": 1e-3, "crol_marginal_t_per_ms": 1e-3, "relocated_share": 100, "rid": 100}
-view_df = table[list(cols)].copy()
-for c, f in scale.items():
-    view_df[c] = view_df[c] * f
-view_df = view_df.rename(columns=cols)
-fmt = {cols[c]: st.column_config.NumberColumn(format="%.1f") for c in ("budget_ms", "relocated_share", "rid", "unserved_mw")}
-fmt.update({cols[c]: st.column_config.NumberColumn(format="%.2f") for c in
-            ("cost_usd", "savings_usd", "erol_marginal_usd_per_ms", "emissions_t", "carbon_savings_t", "crol_marginal_t_per_ms")})
-st.dataframe(view_df, hide_index=True, width="stretch", column_config=fmt, height=min(420, 38 + 35 * len(view_df)))
-st.caption(prose.escape(f"{int(changed.sum())} of {len(df)} breakpoints change the result; an LP was solved at "
-           f"{int(df['solved'].sum())} of them (at the others the new arcs priced out against the last "
-           "optimum's duals, so it stays optimal). From core.frontier.frontier."))
+cc = st.column_config
+money, carbon = ("savings_usd", "carbon_savings_t") if view == "savings" else ("cost_usd", "emissions_t")
+cols = {  # column: (header, number format, scale, help)
+    "budget_ms": ("Budget (ms)", "%.1f", 1, "Latency budget of the frontier's breakpoint (ms of extra round trip)."),
+    money: (f"Savings ($M {period})" if view == "savings" else f"Cost ($M {period})", "%.1f", 1e-6,
+            "Against the local baseline (every budget 0 ms), $ million." if view == "savings"
+            else "Energy bought plus egress and migration fees, $ million."),
+    carbon: ("Carbon saved (ktCO₂)" if view == "savings" else "Emissions (ktCO₂)", "%.1f", 1e-3,
+             f"Thousand tonnes of CO₂ {period} on the objective's {signal} signal"
+             + (", against the local baseline; negative: more emitted." if view == "savings" else ".")),
+    "relocated_share": ("Relocated (%)", "%.1f", 100, "Share of demand (by IT power) the optimum runs away from home."),
+    "rid": ("RID (%)", "%.1f", 100, "Relocatable inference demand: share of demand with a strictly cheaper allowed "
+                                    "destination."),
+    "erol_marginal_usd_per_ms": ("ERoL ($M/ms)", "%.2f", 1e-6, f"Marginal energy return on latency since the previous "
+                                 f"breakpoint: $ million saved {period} per ms."),
+    "crol_marginal_t_per_ms": ("CRoL (ktCO₂/ms)", "%.2f", 1e-3, f"Marginal carbon return on latency since the previous "
+                               f"breakpoint: thousand tonnes of CO₂ avoided {period} per ms ({signal} signal)."),
+    "unserved_mw": ("Unserved (MW)", "%.1f", 1, "Demand no allowed region takes."),
+}
+view_df = pd.DataFrame({head: table[c] * f for c, (head, _, f, _) in cols.items()})
+# the first row has no step before it: its marginal returns read "—" (as text, right-aligned), not "None"
+marginal = [cols[c][0] for c in ("erol_marginal_usd_per_ms", "crol_marginal_t_per_ms")]
+for head in marginal:
+    view_df[head] = [f"{v:,.2f}" if np.isfinite(v) else "—" for v in view_df[head]]
+st.dataframe(view_df, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(view_df)), column_config={
+    head: (cc.TextColumn(head, help=tip, alignment="right") if head in marginal
+           else cc.NumberColumn(head, format=fmt, help=tip)) for head, fmt, _, tip in cols.values()})
+st.caption(prose.escape(f"{int(changed.sum())} of {len(df)} breakpoints change the result; the optimisation was re-solved "
+           f"at {int(df['solved'].sum())} of them (at the others the newly allowed routes could not lower the cost, "
+           f"so the previous placement stays optimal). {prose.SOURCE}"))

@@ -34,8 +34,8 @@ st.subheader("Per workload class, at the current budgets")
 st.plotly_chart(charts.layers_share_figure(layers, sc.workload_ids, names), theme=None, width="stretch",
                 key="layers_share")
 budgets = ", ".join(f"{names[w]} {fmt_ms(b)}" for w, b in zip(sc.workload_ids, inp.budget_ms))
-st.caption(prose.escape(f"Share of each class's served IT power by layer in the optimal placement (core.metrics.execution_layers). "
-           f"Budgets: {budgets}. Hover for MW."))
+st.caption(prose.escape(f"Share of each class's served IT power (%) by layer in the optimal placement. "
+           f"Budgets: {budgets}. Hover for MW. {prose.SOURCE}"))
 
 st.subheader("As budgets relax")
 choice = st.selectbox("Which budget moves", ["__all__", *sc.workload_ids],
@@ -49,7 +49,6 @@ fig = charts.layers_frontier_figure(df, demand_mw=float(inp.demand_mw.sum()), ma
                                     marker_label=None if workload is None else f"{names[workload]}'s budget now",
                                     x_max_ms=charts.x_max_for(df))
 st.plotly_chart(fig, theme=None, width="stretch", key="layers_frontier")
-st.caption(prose.escape(f"Served IT power of all classes by layer at every breakpoint of the exact frontier "
-           f"(core.frontier.frontier: local_mw, regional_mw, energy_oriented_mw; unserved on top when any). "
-           f"The stack adds up to total demand, {fmt_mw(float(inp.demand_mw.sum()))}. Regional means "
-           f"rtt ≤ {regional}."))
+st.caption(prose.escape(f"Served IT power (MW) of all classes by layer at every breakpoint of the exact frontier, "
+           f"with unserved demand on top when there is any. The stack adds up to total demand, "
+           f"{fmt_mw(float(inp.demand_mw.sum()))}. Regional means a round trip of at most {regional}. {prose.SOURCE}"))

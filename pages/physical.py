@@ -2,6 +2,7 @@
 that would carry the same power."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from core.narrative import physical_sentence
@@ -45,24 +46,32 @@ d4.metric(f"Egress paid ($ {period})", fmt_usd(summary["egress_usd"]),
 prose.sentence(physical_sentence(summary, sc.period_hours, LINES[line]))
 if len(corridors):
     st.plotly_chart(charts.physical_figure(corridors, period=period), theme=None, width="stretch", key="physical_scatter")
-    st.caption(prose.escape("One bubble per corridor of the optimal placement (core.physical.digital_vs_physical); area ∝ relocated "
-               "facility power. HVDC figures are order-of-magnitude estimates from data/hvdc_reference.json "
+    st.caption(prose.escape("One bubble per corridor of the optimal placement; area ∝ relocated facility power (MW). "
+               "HVDC figures are order-of-magnitude estimates from the project's HVDC reference data "
                f"({LINES[line]}: {fmt_mw(ref['rating_mw'])} per line, {ref['line_loss_pct_per_1000km']:g}% loss per "
-               f"1000 km, {ref['converter_loss_pct_per_station']:g}% per converter station; sources in data/SOURCES.md). "
+               f"1000 km, {ref['converter_loss_pct_per_station']:g}% per converter station). "
                "Lines are costed as overhead lines on land along the great circle: submarine crossings and "
-               "rights of way are not modelled."))
+               "rights of way are not modelled. " + prose.SOURCE))
     st.subheader("Corridors")
-    cols = {"service": "From (home)", "compute": "To (compute)", "mw": "Facility power (MW)",
-            "distance_km": "Distance (km)", "gwh": f"Energy (GWh {period})", "gwh_km": "Energy × distance (GWh·km)",
-            "hvdc_loss_share": "HVDC loss (%)", "hvdc_capex_usd": "HVDC capacity, pro rata ($M)",
-            "data_tb": f"Data (TB {period})", "egress_usd": f"Egress ($k {period})"}
-    view = corridors[list(cols)].copy()
-    for c, f in {"hvdc_loss_share": 100, "hvdc_capex_usd": 1e-6, "egress_usd": 1e-3}.items():
-        view[c] = view[c] * f
-    view = view.rename(columns=cols)
+    st.caption(f"Energy, data and egress are totals {period}; hover a column title for its definition.")
+    cc = st.column_config
+    cols = {  # column: (header, number format, scale, help)
+        "service": ("From (home)", None, 1, "Where the requests enter"),
+        "compute": ("To (compute)", None, 1, "Where they run"),
+        "mw": ("Power (MW)", "%.1f", 1, "Facility power drawn at the compute node instead of at home"),
+        "distance_km": ("Distance (km)", "%.0f", 1, "Great-circle distance"),
+        "gwh": ("Energy (GWh)", "%.1f", 1, f"Relocated facility energy, GWh {period}"),
+        "gwh_km": ("GWh·km", "compact", 1, f"Energy × distance, GWh·km {period}"),
+        "hvdc_loss_share": ("HVDC loss (%)", "%.1f", 100, "Share of the energy an HVDC line over the same distance "
+                                                          "would lose (line and two converter stations)"),
+        "hvdc_capex_usd": ("HVDC capacity ($M)", "%.1f", 1e-6, "Capital cost of the share of a line this "
+                                                              "corridor's power would use, $ million"),
+        "data_tb": ("Data (TB)", "%.0f", 1, f"Data moved instead of the electricity, TB {period}"),
+        "egress_usd": ("Egress ($k)", "%.1f", 1e-3, f"Data moved × the egress price, $ thousand {period}"),
+    }
+    view = pd.DataFrame({head: corridors[c] * f if fmt else corridors[c] for c, (head, fmt, f, _) in cols.items()})
     st.dataframe(view, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(view)), column_config={
-        **{cols[c]: st.column_config.NumberColumn(format="%.1f") for c in ("mw", "gwh", "hvdc_loss_share", "hvdc_capex_usd", "egress_usd")},
-        **{cols[c]: st.column_config.NumberColumn(format="%.0f") for c in ("distance_km", "data_tb")},
-        cols["gwh_km"]: st.column_config.NumberColumn(format="compact")})
+        head: (cc.NumberColumn(head, format=fmt, help=tip) if fmt else cc.TextColumn(head, help=tip))
+        for head, fmt, _, tip in cols.values()})
 else:
     st.info("No work runs away from home at the current budgets: relax a budget in the sidebar to see corridors.")

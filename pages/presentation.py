@@ -51,7 +51,7 @@ numbers = [
     if h["carbon_savings_t"] >= 0 else
     BigNumber(f"Extra emissions (tCO2 {period})", fmt_t(-h["carbon_savings_t"]),
               f"on the {inp.carbon_signal} grid intensity: cheaper power is dirtier here"),
-    BigNumber("Demand moved (% of MW)", fmt_pct(h["relocated_share"], 0),
+    BigNumber("Demand moved (% of total)", fmt_pct(h["relocated_share"], 0),
               f"{fmt_pct(h['rid'], 0)} could gain by moving (RID)"),
     BigNumber("Saving kept by frictions (%)", fmt_pct(kept, 0),
               f"of a {fmt_usd(potential)} potential"),
@@ -76,7 +76,8 @@ talk = Presentation(
     footnotes=[f"Energy–Latency Frontier Explorer. Savings and emissions are {period} against running every "
                "request at its home region (latency budget 0 ms); the frontier relaxes every class's budget "
                "together. Frictions are switched on one after another: egress, migration, state locality, "
-               "data residency, capacity."])
+               "data residency, capacity. Numbers computed by the placement model from the scenario's data; "
+               "definitions in the project's model reference."])
 
 st.title(talk.title)
 prose.sentence(talk.subtitle, big=True, muted=True)
@@ -89,8 +90,7 @@ for i, slide in enumerate(slides):
     st.subheader(slide.heading)
     prose.sentence(slide.sentence, big=True)
     st.plotly_chart(slide.figure, theme=None, width="stretch", key=f"pres_chart_{i}")
-st.caption(prose.escape(talk.footnotes[0] + " Numbers: core.analysis headline, core.frontier (exact, uniform), "
-           "core.metrics friction waterfall and execution layers; sentences: core.narrative."))
+st.caption(prose.escape(talk.footnotes[0] + " Data sources on the Data page."))
 
 with st.expander("Adjust the talk"):
     st.toggle("Full screen: hide the sidebar", value=True, key="pres_full_screen",

@@ -177,7 +177,7 @@ def test_presentation_page_and_export(scenario_file, core, monkeypatch):
     h = an.headline(inp)
     m = metrics(at)
     assert m["Savings ($ per year)"] == fmt_usd(h["savings_usd"])
-    assert m["Demand moved (% of MW)"] == fmt_pct(h["relocated_share"], 0)
+    assert m["Demand moved (% of total)"] == fmt_pct(h["relocated_share"], 0)
     assert len(at.get("plotly_chart")) == 3
 
     assert list(saved) == ["elf-presentation-pages-test.html"]

@@ -14,8 +14,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from pages.common.theme import (BLACK, BLUE, GREY, LAYER_COLOURS, ORANGE, SIGNAL_COLOURS, SKY_BLUE,
-                                UNSERVED_COLOUR, style)
+from pages.common.theme import (BLACK, BLUE, GREY, LAYER_COLOURS, ORANGE, SHARE_COLOURS, SIGNAL_COLOURS, SKY_BLUE,
+                                UNSERVED_COLOUR, fmt_usd, style)
 
 LAYER_LABELS = {"local": "Local (at home)", "regional": "Regional", "energy-oriented": "Energy-oriented"}
 LAYER_COLUMNS = {"local": "local_mw", "regional": "regional_mw", "energy-oriented": "energy_oriented_mw"}
@@ -44,12 +44,17 @@ def _marker(fig: go.Figure, x: float | None, label: str | None, x_max: float | N
                            xshift=-4 if beyond else 4, yshift=-2, bgcolor="rgba(255,255,255,0.85)")
 
 
-def _reference(fig: go.Figure, row: int, y: float | None, label: str) -> None:
-    """A dotted horizontal line at the current setting's value in one subplot."""
+def _reference(fig: go.Figure, row: int, y: float | None, label: str, ends: Sequence[float] = ()) -> None:
+    """A dotted horizontal line at the current setting's value in one subplot, labelled at the
+    right edge on the side (above or below) farther from the lines' last values ``ends``."""
     if y is None or not np.isfinite(y):
         return
+    above = [e - y for e in ends if np.isfinite(e) and e > y]
+    below = [y - e for e in ends if np.isfinite(e) and e <= y]
+    side = "top" if min(above, default=np.inf) > min(below, default=np.inf) else "bottom"
     fig.add_hline(y=y, line=dict(color=BLACK, dash="dot", width=1.2), row=row, col=1,
-                  annotation_text=label, annotation_position="top right", annotation_font_size=11)
+                  annotation_text=label, annotation_position=f"{side} right", annotation_font_size=11,
+                  annotation_bgcolor="rgba(255,255,255,0.85)")
 
 
 def step_extended(df: pd.DataFrame, to_ms: float | None) -> pd.DataFrame:
@@ -96,7 +101,7 @@ def frontier_levels_figure(df: pd.DataFrame, *, view: str = "savings", signal: s
     titles = ((f"Savings against running at home ($ {period})", f"Carbon savings against running at home (tCO2 {period})")
               if savings else (f"Cost ($ {period})", f"Emissions (tCO2 {period})"))
     fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        subplot_titles=(*titles, "Share of inference demand (%)"))
+                        subplot_titles=(*titles, "Share of inference demand, by IT power (%)"))
     common = dict(mode="lines", line_shape="hv")
     money = "savings_usd" if savings else "cost_usd"
     fig.add_trace(go.Scatter(x=x, y=d[money], name="Savings" if savings else "Cost",
@@ -109,22 +114,25 @@ def frontier_levels_figure(df: pd.DataFrame, *, view: str = "savings", signal: s
                                  line=dict(color=SIGNAL_COLOURS[sig], width=3 if sig == signal else 2,
                                            dash="solid" if sig == signal else "dot"),
                                  hovertemplate=f"%{{x:.1f}} ms: %{{y:,.0f}} tCO2<extra>{sig}</extra>", **common), 2, 1)
-    fig.add_trace(go.Scatter(x=x, y=100 * d["rid"], name="Could gain by moving (RID)", line=dict(color=ORANGE, width=2),
-                             hovertemplate="%{x:.1f} ms: RID %{y:.1f}%<extra></extra>", **common), 3, 1)
-    fig.add_trace(go.Scatter(x=x, y=100 * d["relocated_share"], name="Relocated (realized)",
-                             line=dict(color=BLUE, width=3),
-                             hovertemplate="%{x:.1f} ms: relocated %{y:.1f}%<extra></extra>", **common), 3, 1)
-    fig.update_yaxes(title_text="US$", row=1, col=1)
+    fig.add_trace(go.Scatter(x=x, y=100 * d["rid"], name="Share that could gain by moving (RID)",
+                             line=dict(color=SHARE_COLOURS["rid"], width=2),
+                             hovertemplate="%{x:.1f} ms: RID %{y:.1f}% of demand<extra></extra>", **common), 3, 1)
+    fig.add_trace(go.Scatter(x=x, y=100 * d["relocated_share"], name="Share relocated (realized)",
+                             line=dict(color=SHARE_COLOURS["relocated"], width=3),
+                             hovertemplate="%{x:.1f} ms: relocated %{y:.1f}% of demand<extra></extra>", **common), 3, 1)
+    fig.update_yaxes(title_text="US$", tickprefix="$", row=1, col=1)
     fig.update_yaxes(title_text="tCO2", row=2, col=1)
-    fig.update_yaxes(title_text="% of demand (MW)", range=[0, 105], row=3, col=1)
+    fig.update_yaxes(title_text="% of demand", range=[0, 105], row=3, col=1)
     fig.update_xaxes(title_text="Latency budget (ms of extra round trip)", row=3, col=1)
     _marker(fig, marker_ms, marker_label, x_max_ms)
     if current:
         what = "now (per-class budgets)"
-        _reference(fig, 1, current.get(money), what)
-        _reference(fig, 2, current.get("carbon_savings_t" if savings else "emissions_t"), what)
+        last = d.iloc[-1]
+        _reference(fig, 1, current.get(money), what, [last[money]])
+        carbon = [("carbon_savings_" if savings else "emissions_") + c for c in ("marginal_t", "avg_t")]
+        _reference(fig, 2, current.get("carbon_savings_t" if savings else "emissions_t"), what, list(last[carbon]))
         rs = current.get("relocated_share")
-        _reference(fig, 3, None if rs is None else 100 * rs, what)
+        _reference(fig, 3, None if rs is None else 100 * rs, what, [100 * last["rid"], 100 * last["relocated_share"]])
     if x_max_ms:
         fig.update_xaxes(range=[0, x_max_ms])
     style(fig, height)
@@ -156,13 +164,15 @@ def frontier_returns_figure(df: pd.DataFrame, *, period: str = "over the period"
         fig.add_trace(go.Bar(x=mid, y=y, width=width, name=f"Marginal {name}", marker_color=colour,
                              marker_line=dict(color="white", width=0.5), opacity=0.85,
                              customdata=np.c_[lo, hi],
-                             hovertemplate=f"%{{customdata[0]:.1f}}–%{{customdata[1]:.1f}} ms: {fmt}<extra>marginal</extra>"),
+                             hovertemplate=f"%{{customdata[0]:.1f}}–%{{customdata[1]:.1f}} ms: {fmt}<extra>marginal {name}</extra>"),
                       row, 1)
         d = df.sort_values("budget_ms")
-        fig.add_trace(go.Scatter(x=d["budget_ms"], y=d[avg], mode="lines+markers", name=f"Average {name} since 0 ms",
+        # one black line style means "average since 0 ms" in both panels: one legend entry for both
+        fig.add_trace(go.Scatter(x=d["budget_ms"], y=d[avg], mode="lines+markers", name="Average since 0 ms",
+                                 legendgroup="average", showlegend=row == 1,
                                  line=dict(color=BLACK, width=1.5), marker=dict(size=5),
-                                 hovertemplate=f"%{{x:.1f}} ms: {fmt}<extra>average</extra>"), row, 1)
-        fig.update_yaxes(title_text=unit, row=row, col=1)
+                                 hovertemplate=f"%{{x:.1f}} ms: {fmt}<extra>average {name}</extra>"), row, 1)
+        fig.update_yaxes(title_text=unit, tickprefix="$" if unit == "$/ms" else None, row=row, col=1)
     fig.update_xaxes(title_text="Latency budget (ms of extra round trip)", row=2, col=1)
     _marker(fig, marker_ms, marker_label, x_max_ms)
     if x_max_ms:
@@ -269,9 +279,14 @@ def pair_matrix_figure(be: pd.DataFrame, node_ids: Sequence[str], *, height: int
         fig.add_trace(go.Scatter(x=[ids[b] for b in j], y=[ids[a] for a in i], mode="text",
                                  text=[f"{z[a, b]:,.0f}" for a, b in zip(i, j)], textfont=dict(size=11),
                                  hoverinfo="skip", showlegend=False))
-    fig.update_xaxes(title_text="Compute node r (runs the work)", side="bottom", tickangle=-45, showgrid=False)
-    fig.update_yaxes(title_text="Service node s (home)", autorange="reversed", showgrid=False, zeroline=False)
-    return style(fig, height or max(380, 140 + 26 * n))
+    # exact category ranges (the text traces would pad them) and no title band: the grid starts at the top
+    fig.update_xaxes(title_text="Compute node r (runs the work)", side="bottom", tickangle=-45, showgrid=False,
+                     range=[-0.5, n - 0.5], autorange=False)
+    fig.update_yaxes(title_text="Service node s (home)", range=[n - 0.5, -0.5], autorange=False,
+                     showgrid=False, zeroline=False)
+    style(fig, height or max(380, 100 + 26 * n))
+    fig.update_layout(margin=dict(t=12))
+    return fig
 
 
 def _log_ticks(lo: float, hi: float, money: bool) -> tuple[list[float], list[str]]:
@@ -377,29 +392,22 @@ def waterfall_figure(wf: pd.DataFrame, *, period: str = "per year", height: int 
     x = ["Potential<br>(no frictions)"] + [f"− {FRICTION_LABELS.get(s, s)}" for s in steps["step"]] + ["Realized"]
     y = [first["savings_usd"]] + list(steps["change_usd"]) + [wf["savings_usd"].iloc[-1]]
     measure = ["absolute"] + ["relative"] * len(steps) + ["total"]
-    text = [_usd_short(v) for v in y]
+    # labels precomputed with theme.fmt_usd, so a bar reads exactly like the metrics and tables
+    text = [fmt_usd(v) for v in y]
     fig = go.Figure(go.Waterfall(
-        x=x, y=y, measure=measure, text=text, textposition="outside",
+        x=x, y=y, measure=measure, text=text, texttemplate="%{text}", textposition="outside",
+        customdata=text,
         connector=dict(line=dict(color=GREY, width=1, dash="dot")),
         increasing=dict(marker=dict(color=SKY_BLUE)), decreasing=dict(marker=dict(color=ORANGE)),
         totals=dict(marker=dict(color=BLUE)),
-        hovertemplate="%{x}: %{y:$,.0f}<extra></extra>"))
-    fig.update_yaxes(title_text=f"Savings vs local ($ {period})")
+        hovertemplate="%{x}: %{customdata}<extra></extra>"))
+    fig.update_yaxes(title_text=f"Savings vs local ($ {period})", tickprefix="$")
     fig.update_xaxes(title_text="Frictions switched on, one after another")
     style(fig, height)
     top = max([first["savings_usd"], wf["savings_usd"].max(), 0.0])
     fig.update_yaxes(range=[min(0.0, wf["savings_usd"].min()) * 1.1, top * 1.15 if top > 0 else 1.0])
-    fig.update_layout(showlegend=False)
+    fig.update_layout(showlegend=False, margin=dict(t=16))   # no title or legend: no empty band on top
     return fig
-
-
-def _usd_short(x: float) -> str:
-    ax = abs(x)
-    sign = "-" if x < 0 else ""
-    for size, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
-        if ax >= size:
-            return f"{sign}${ax / size:,.3g}{suffix}"
-    return f"{sign}${ax:,.0f}"
 
 
 # --- presentation ------------------------------------------------------------------------
@@ -424,7 +432,7 @@ def physical_figure(corridors: pd.DataFrame, *, period: str = "per year", height
     c = corridors
     size = np.sqrt(c["mw"] / max(float(c["mw"].max()), 1e-9)) * 40 + 6 if len(c) else []
     fig = go.Figure(go.Scatter(
-        x=c["distance_km"], y=c["gwh"], mode="markers",
+        x=c["distance_km"], y=c["gwh"], mode="markers", cliponaxis=False,   # bubbles at 0 drawn whole
         marker=dict(size=size, color=100 * c["hvdc_loss_share"], colorscale=[[0, SKY_BLUE], [1, ORANGE]],
                     line=dict(width=0.6, color="white"), opacity=0.85, sizemode="diameter",
                     colorbar=dict(title=dict(text="HVDC loss<br>% of energy", side="top"), thickness=14)),
@@ -436,7 +444,9 @@ def physical_figure(corridors: pd.DataFrame, *, period: str = "per year", height
                        "$%{customdata[6]:,.0f}<extra></extra>")))
     fig.update_xaxes(title_text="Great-circle distance s → r (km)", rangemode="tozero")
     fig.update_yaxes(title_text=f"Relocated facility energy (GWh {period})", rangemode="tozero")
-    return style(fig, height)
+    style(fig, height)
+    fig.update_layout(margin=dict(t=16))   # no title or legend: no empty band on top
+    return fig
 
 
 def savings_frontier_figure(df: pd.DataFrame, *, period: str = "per year", x_max_ms: float | None = None,
@@ -450,9 +460,9 @@ def savings_frontier_figure(df: pd.DataFrame, *, period: str = "per year", x_max
         customdata=100 * d["relocated_share"],
         hovertemplate="%{x:.0f} ms: saves $%{y:,.0f}; %{customdata:.0f}% of demand moves<extra></extra>"))
     fig.update_xaxes(title_text="Latency budget of every class (ms)", range=[0, x_max_ms] if x_max_ms else None)
-    fig.update_yaxes(title_text=f"Savings ($ {period})", rangemode="tozero")
+    fig.update_yaxes(title_text=f"Savings ($ {period})", rangemode="tozero", tickprefix="$")
     style(fig, height)
-    fig.update_layout(showlegend=False)
+    fig.update_layout(showlegend=False, margin=dict(t=16))   # no title or legend: no empty band on top
     return fig
 
 

@@ -23,3 +23,8 @@ def sentence(text: str, *, big: bool = False, muted: bool = False) -> None:
     style += "color:#555;" if muted else ""
     safe = html.escape(str(text)).replace("$", "&#36;")
     st.markdown(f"<p style='{style}'>{safe}</p>", unsafe_allow_html=True)
+
+
+SOURCE = ("Computed by the placement model from the scenario's data (sources on the Data page); "
+          "definitions in the project's model reference.")
+"""Where a page's numbers come from, in words for analysts (no module or file names)."""

@@ -45,6 +45,12 @@ SIGNAL_COLOURS = {
     "average": BLUISH_GREEN,       # tCO2 on the average-intensity signal
     "marginal": REDDISH_PURPLE,    # tCO2 on the marginal-intensity signal
 }
+SHARE_COLOURS = {
+    "rid": ORANGE,                 # share of demand that could gain by moving (potential)
+    "relocated": SKY_BLUE,         # share of demand the optimum actually moves (realized)
+}
+"""The two shares of demand on the frontier: each its own colour, distinct from cost (blue) and
+the two carbon signals (green, purple), so one legend never shows a colour twice."""
 UNSERVED_COLOUR = VERMILLION
 BASELINE_COLOUR = GREY             # the local baseline in charts
 
