@@ -1,9 +1,8 @@
 """The baselines the benchmark compares with, as engines with ``solve(inp) -> Solution``.
 
-* :class:`Linprog`: MODEL.md's LP built from :class:`~core.inputs.ModelInputs` as sparse
-  matrices — variables ``x`` (N²K, C order [s, r, k]) then ``u`` (NK) — and solved by
-  ``scipy.optimize.linprog(method="highs")``, duals included (so the frontier prices the same way).
-  It shares only the per-arc formulas of :mod:`core.inputs` with the model of record.
+* :class:`Linprog`: MODEL.md's LP as the sparse matrices of :mod:`core.highs_lp` — variables
+  ``x`` (N²K, C order [s, r, k]) then ``u`` (NK) — solved by ``scipy.optimize.linprog(method="highs")``
+  and rebuilt at every solve, duals included (so the frontier prices the same way).
 * :class:`RebuildCvxpy`: a new :class:`~core.model.PlacementModel` (build and compile) for every solve.
 * :func:`ortools_reference`: bare OR-Tools min-cost flow on prebuilt arc arrays, no result tables.
 """
@@ -15,6 +14,7 @@ from scipy.optimize import linprog
 
 from ortools.graph.python.min_cost_flow import SimpleMinCostFlow
 
+from core.highs_lp import lp_bounds, lp_matrix
 from core.inputs import ModelInputs, feasibility_mask, unit_objective_usd_per_mwh
 from core.model import PlacementModel
 from core.network import _build
@@ -22,30 +22,17 @@ from core.solution import Solution
 
 
 def solve_linprog(inp: ModelInputs):
-    """``scipy.optimize.linprog`` result of MODEL.md's LP (objective in $/h)."""
-    n, k = inp.n_nodes, inp.n_workloads
-    n_x, n_u = n * n * k, n * k
-    s, r, w = np.unravel_index(np.arange(n_x), (n, n, k))
-    demand = inp.demand_mw
-    c = np.concatenate([unit_objective_usd_per_mwh(inp).ravel(), np.full(n_u, inp.unserved_usd_per_mwh)])
-    # demand balance: Σ_r x[s,r,k] + u[s,k] = D[s,k]
-    a_eq = sp.hstack([sp.csr_matrix((np.ones(n_x), (s * k + w, np.arange(n_x))), shape=(n_u, n_x)),
-                      sp.identity(n_u, format="csr")], format="csr")
-    rows, rhs = [], []
-    if inp.friction("capacity"):  # Σ_{s,k} x[s,r,k] ≤ cap[r]
-        rows.append(sp.hstack([sp.csr_matrix((np.ones(n_x), (r, np.arange(n_x))), shape=(n, n_x)),
-                               sp.csr_matrix((n, n_u))]))
-        rhs.append(inp.capacity_mw)
-    if inp.friction("state_locality"):  # −(x[s,s,k] + u[s,k]) ≤ −σ[k]·D[s,k]
-        sk = np.arange(n_u)
-        home = np.ravel_multi_index((sk // k, sk // k, sk % k), (n, n, k))
-        rows.append(-sp.hstack([sp.csr_matrix((np.ones(n_u), (sk, home)), shape=(n_u, n_x)),
-                                sp.identity(n_u, format="csr")]))
-        rhs.append(-(demand * inp.pinned_share[None, :]).ravel())
-    upper = np.concatenate([(feasibility_mask(inp) * demand[:, None, :]).ravel(), np.full(n_u, np.inf)])
-    res = linprog(c, A_ub=sp.vstack(rows, format="csr") if rows else None,
-                  b_ub=np.concatenate(rhs) if rhs else None, A_eq=a_eq, b_eq=demand.ravel(),
-                  bounds=np.column_stack([np.zeros(n_x + n_u), upper]), method="highs")
+    """``scipy.optimize.linprog`` result of MODEL.md's LP (objective in $/h), from the same
+    matrices as :mod:`core.highs_lp`: demand rows as equalities, capacity rows ``≤ cap`` and
+    pinned rows ``≥ σD`` as ``−row ≤ −σD``."""
+    n, n_u = inp.n_nodes, inp.n_nodes * inp.n_workloads
+    a = lp_matrix(inp.n_nodes, inp.n_workloads).tocsr()
+    cost, col_upper, row_lower, row_upper = lp_bounds(inp)
+    cap, pinned = slice(n_u, n_u + n), slice(n_u + n, None)
+    res = linprog(cost, A_ub=sp.vstack([a[cap], -a[pinned]], format="csr"),
+                  b_ub=np.concatenate([row_upper[cap], -row_lower[pinned]]),
+                  A_eq=a[:n_u], b_eq=row_lower[:n_u],
+                  bounds=np.column_stack([np.zeros(cost.size), col_upper]), method="highs")
     if res.status != 0:
         raise RuntimeError(f"linprog: {res.message}")
     return res

@@ -18,20 +18,17 @@ import scipy.sparse as sp
 from core.inputs import ModelInputs, feasibility_mask, unit_objective_usd_per_mwh
 from core.model import SolveError, quiet_stdout
 from core.solution import Solution
+from core.terms import capacity_incidence, demand_incidence, home_arcs
 
 
 def lp_matrix(n_nodes: int, n_workloads: int) -> sp.csc_matrix:
     """The constraint matrix (demand, capacity, pinned rows × x, u columns); it depends only on N, K."""
     n, k = n_nodes, n_workloads
-    n_x, n_u = n * n * k, n * k
-    s, r, w = np.unravel_index(np.arange(n_x), (n, n, k))
-    cols = np.arange(n_x)
-    demand = sp.hstack([sp.csr_matrix((np.ones(n_x), (s * k + w, cols)), shape=(n_u, n_x)), sp.identity(n_u)])
-    capacity = sp.hstack([sp.csr_matrix((np.ones(n_x), (r, cols)), shape=(n, n_x)), sp.csr_matrix((n, n_u))])
-    sk = np.arange(n_u)
-    home = np.ravel_multi_index((sk // k, sk // k, sk % k), (n, n, k))
-    pinned = sp.hstack([sp.csr_matrix((np.ones(n_u), (sk, home)), shape=(n_u, n_x)), sp.identity(n_u)])
-    return sp.vstack([demand, capacity, pinned], format="csc")
+    n_u = n * k
+    pinned = sp.csr_matrix((np.ones(n_u), (np.arange(n_u), home_arcs(n, k))), shape=(n_u, n * n * k))
+    return sp.vstack([sp.hstack([demand_incidence(n, k), sp.identity(n_u)]),
+                      sp.hstack([capacity_incidence(n, k), sp.csr_matrix((n, n_u))]),
+                      sp.hstack([pinned, sp.identity(n_u)])], format="csc")
 
 
 def lp_bounds(inp: ModelInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

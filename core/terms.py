@@ -31,22 +31,36 @@ class Variables:
         return self.n_nodes * self.n_nodes * self.n_workloads
 
     def demand_incidence(self) -> sp.csr_matrix:
-        """(N·K × arcs) sums the arcs of each (s, k)."""
-        n, k = self.n_nodes, self.n_workloads
-        s, r, w = np.unravel_index(np.arange(self.n_arcs), (n, n, k))
-        return sp.csr_matrix((np.ones(self.n_arcs), (s * k + w, np.arange(self.n_arcs))), shape=(n * k, self.n_arcs))
+        return demand_incidence(self.n_nodes, self.n_workloads)
 
     def capacity_incidence(self) -> sp.csr_matrix:
-        """(N × arcs) sums the arcs that run at each compute node r."""
-        n, k = self.n_nodes, self.n_workloads
-        _, r, _ = np.unravel_index(np.arange(self.n_arcs), (n, n, k))
-        return sp.csr_matrix((np.ones(self.n_arcs), (r, np.arange(self.n_arcs))), shape=(n, self.n_arcs))
+        return capacity_incidence(self.n_nodes, self.n_workloads)
 
     def home_arcs(self) -> np.ndarray:
-        """Flat indices of the arcs (s, s, k), ordered like ``u``."""
-        n, k = self.n_nodes, self.n_workloads
-        s, w = np.unravel_index(np.arange(n * k), (n, k))
-        return np.ravel_multi_index((s, s, w), (n, n, k))
+        return home_arcs(self.n_nodes, self.n_workloads)
+
+
+def demand_incidence(n_nodes: int, n_workloads: int) -> sp.csr_matrix:
+    """(N·K × arcs) sums the arcs of each (s, k)."""
+    n, k = n_nodes, n_workloads
+    n_arcs = n * n * k
+    s, _, w = np.unravel_index(np.arange(n_arcs), (n, n, k))
+    return sp.csr_matrix((np.ones(n_arcs), (s * k + w, np.arange(n_arcs))), shape=(n * k, n_arcs))
+
+
+def capacity_incidence(n_nodes: int, n_workloads: int) -> sp.csr_matrix:
+    """(N × arcs) sums the arcs that run at each compute node r."""
+    n, k = n_nodes, n_workloads
+    n_arcs = n * n * k
+    _, r, _ = np.unravel_index(np.arange(n_arcs), (n, n, k))
+    return sp.csr_matrix((np.ones(n_arcs), (r, np.arange(n_arcs))), shape=(n, n_arcs))
+
+
+def home_arcs(n_nodes: int, n_workloads: int) -> np.ndarray:
+    """Flat indices of the arcs (s, s, k), in (s, k) order."""
+    n, k = n_nodes, n_workloads
+    s, w = np.unravel_index(np.arange(n * k), (n, k))
+    return np.ravel_multi_index((s, s, w), (n, n, k))
 
 
 def _flat(a: np.ndarray) -> np.ndarray:
