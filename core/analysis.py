@@ -65,9 +65,12 @@ class Analysis:
         """The local baseline (every budget 0 ms)."""
         return self.model.solve(local_inputs(inp))
 
-    def headline(self, inp: ModelInputs) -> dict[str, float]:
-        """The explorer's headline numbers, with the local baseline's for deltas."""
-        sol, local = self.solve(inp), self.local(inp)
+    def headline(self, inp: ModelInputs, sol: Solution | None = None,
+                 local: Solution | None = None) -> dict[str, float]:
+        """The explorer's headline numbers, with the local baseline's for deltas; pass ``sol`` and
+        ``local`` when they are already solved for ``inp``."""
+        sol = self.solve(inp) if sol is None else sol
+        local = self.local(inp) if local is None else local
         return {**sol.summary(), **savings(sol, local),
                 "local_cost_usd": local.cost_usd, "local_emissions_t": local.emissions_t,
                 "local_emissions_avg_t": local.emissions_avg_t,
@@ -82,5 +85,5 @@ class Analysis:
     def waterfall(self, inp: ModelInputs) -> pd.DataFrame:
         return friction_waterfall(self.sweeper, inp)
 
-    def layers(self, inp: ModelInputs) -> pd.DataFrame:
-        return execution_layers(self.solve(inp))
+    def layers(self, inp: ModelInputs, sol: Solution | None = None) -> pd.DataFrame:
+        return execution_layers(self.solve(inp) if sol is None else sol)

@@ -19,7 +19,7 @@ def metrics_report(sc: Scenario) -> dict:
     inp = model_inputs(sc)
     analysis = Analysis(sc)
     sol, local = analysis.solve(inp), analysis.local(inp)
-    head = analysis.headline(inp)
+    head = analysis.headline(inp, sol, local)
     physical_summary, corridors = digital_vs_physical(sol)
     return {
         "scenario": sc.name,
@@ -31,7 +31,7 @@ def metrics_report(sc: Scenario) -> dict:
         "realized_relocation": sol.relocated_share,
         "returns_on_latency": {k: head[k] for k in ("mean_budget_ms", "erol_avg_usd_per_ms", "crol_avg_t_per_ms")},
         "frontier": _records(analysis.frontier(inp)),
-        "execution_layers": _records(analysis.layers(inp)),
+        "execution_layers": _records(analysis.layers(inp, sol)),
         "friction_waterfall": _records(analysis.waterfall(inp)),
         "shadow_prices": {
             "capacity": _records(sol.load[["node", "load_mw", "capacity_mw", "capacity_shadow_usd_per_mw"]]),

@@ -260,7 +260,7 @@ def _local(sc_json: str, relax: float, _an: Analysis, _inp: ModelInputs) -> Solu
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def _headline(sc_json: str, relax: float, _an: Analysis, _inp: ModelInputs) -> dict:
-    return _an.headline(_inp)
+    return _an.headline(_inp, _solution(sc_json, relax, _an, _inp), _local(sc_json, relax, _an, _inp))
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -275,7 +275,7 @@ def _waterfall(sc_json: str, relax: float, _an: Analysis, _inp: ModelInputs) -> 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def _layers(sc_json: str, relax: float, _an: Analysis, _inp: ModelInputs) -> pd.DataFrame:
-    return _an.layers(_inp)
+    return _an.layers(_inp, _solution(sc_json, relax, _an, _inp))
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
