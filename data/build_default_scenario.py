@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 import io
 import json
 import math
@@ -92,27 +93,27 @@ REGIONS = (
     RegionSpec("cl-scl", "Santiago", "South America", "CL", None, "gcp:southamerica-west1",
                "google:southamerica-west1", "LOCAL:CL", "coal-gas", "SEN: coal and gas thermal at the margin", 14.5, "hub"),
     RegionSpec("ie-dub", "Dublin", "Europe", "IE", "EU", "aws:eu-west-1",
-               "owid:IE", "EUROSTAT:IE", "gas", "all-island market: gas", 9.8, "constrained"),
+               "owid:IE", "WHOLESALE:IE", "gas", "all-island market: gas", 9.8, "constrained"),
     RegionSpec("gb-lon", "London", "Europe", "GB", None, "aws:eu-west-2",
-               "google:europe-west2", "LOCAL:GB", "gas", "GB: gas sets the price most hours", 11.8, "constrained"),
+               "google:europe-west2", "WHOLESALE:GB", "gas", "GB: gas sets the price most hours", 11.8, "constrained"),
     RegionSpec("nl-ams", "Amsterdam", "Europe", "NL", "EU", "gcp:europe-west4",
-               "google:europe-west4", "EU-DA:NL", "gas", "Netherlands: gas", 10.5, "constrained"),
+               "google:europe-west4", "WHOLESALE:NL", "gas", "Netherlands: gas", 10.5, "constrained"),
     RegionSpec("de-fra", "Frankfurt", "Europe", "DE", "EU", "gcp:europe-west3",
-               "google:europe-west3", "EU-DA:DE", "coal-gas", "Germany: coal, lignite and gas", 10.5, "constrained"),
+               "google:europe-west3", "WHOLESALE:DE", "coal-gas", "Germany: coal, lignite and gas", 10.5, "constrained"),
     RegionSpec("fr-par", "Paris", "Europe", "FR", "EU", "gcp:europe-west9",
-               "google:europe-west9", "EU-DA:FR", "gas",
+               "google:europe-west9", "WHOLESALE:FR", "gas",
                "nuclear/hydro; extra load cuts exports that displace gas", 12.4, "hub"),
     RegionSpec("es-mad", "Madrid", "Europe", "ES", "EU", "aws:eu-south-2",
-               "google:europe-southwest1", "EU-DA:ES", "gas", "Spain: gas outside solar hours", 15, "hub"),
+               "google:europe-southwest1", "WHOLESALE:ES", "gas", "Spain: gas outside solar hours", 15, "hub"),
     RegionSpec("it-mil", "Milan", "Europe", "IT", "EU", "gcp:europe-west8",
-               "google:europe-west8", "EU-DA:IT", "gas", "Italy: gas", 13, "hub"),
+               "google:europe-west8", "WHOLESALE:IT", "gas", "Italy: gas", 13, "hub"),
     RegionSpec("pl-waw", "Warsaw", "Europe", "PL", "EU", "azure:polandcentral",
-               "google:europe-central2", "EU-DA:PL", "coal", "Poland: hard coal and lignite", 8.5, "hub"),
+               "google:europe-central2", "WHOLESALE:PL", "coal", "Poland: hard coal and lignite", 8.5, "hub"),
     RegionSpec("se-sto", "Stockholm", "Europe", "SE", "EU", "aws:eu-north-1",
-               "google:europe-north2", "EUROSTAT:SE", "gas",
+               "google:europe-north2", "WHOLESALE:SE", "gas",
                "Nordic hydro/nuclear; extra load cuts exports that displace gas", 7.5, "energy"),
     RegionSpec("fi-hel", "Finland (Helsinki)", "Europe", "FI", "EU", "gcp:europe-north1",
-               "google:europe-north1", "EUROSTAT:FI", "gas",
+               "google:europe-north1", "WHOLESALE:FI", "gas",
                "Nordic hydro/nuclear; extra load cuts exports that displace gas", 6, "energy"),
     RegionSpec("ae-dxb", "Dubai", "Asia", "AE", None, "aws:me-central-1",
                "owid:AE", "LOCAL:AE", "gas", "UAE: gas", 28, "hub"),
@@ -135,25 +136,75 @@ REGIONS = (
     RegionSpec("kr-sel", "Seoul", "Asia", "KR", None, "gcp:asia-northeast3",
                "google:asia-northeast3", "LOCAL:KR", "coal-gas", "Korea: coal and LNG", 12.5, "hub"),
     RegionSpec("au-syd", "Sydney", "Oceania", "AU", None, "aws:ap-southeast-2",
-               "google:australia-southeast1", "LOCAL:AU-NSW", "coal", "NEM New South Wales: black coal", 18, "hub"),
+               "google:australia-southeast1", "WHOLESALE:AU-NSW", "coal", "NEM New South Wales: black coal", 18, "hub"),
     RegionSpec("au-mel", "Melbourne", "Oceania", "AU", None, "aws:ap-southeast-4",
-               "google:australia-southeast2", "LOCAL:AU-VIC", "coal", "NEM Victoria: brown and black coal", 15, "hub"),
+               "google:australia-southeast2", "WHOLESALE:AU-VIC", "coal", "NEM Victoria: brown and black coal", 15, "hub"),
 )
 
 # --- electricity prices ----------------------------------------------------------------------
 EIA_2023_INDUSTRIAL_CENTS_PER_KWH = {"VA": 8.92, "OR": 7.52, "WA": 6.35, "TX": 6.60, "IA": 6.91, "CA": 18.64}
 EIA_SOURCE = "US EIA Electric Power Annual 2023, average industrial revenue per kWh"
 
-EUROSTAT_IC_H1_2024_EUR_PER_KWH = {"IE": 0.256, "SE": 0.0942, "FI": 0.0928}
-EUROSTAT_SOURCE = "Eurostat nrg_pc_205, non-household band IC, H1 2024, excl. VAT"
-EU_AVG_NONHOUSEHOLD_H2_2024_EUR_PER_KWH = Fact(0.1899, "Eurostat nrg_pc_205, EU average, H2 2024", "measured")
-DAY_AHEAD_2024_EUR_PER_MWH = {
-    "DE": Fact(79.6, "2024 day-ahead average, Germany-Luxembourg", "measured"),
-    "IT": Fact(107.0, "2024 day-ahead average, Italy (PUN)", "measured"),
-    "FR": Fact(58.0, "2024 day-ahead average, France (recalled, rounded)", "estimate"),
-    "ES": Fact(63.0, "2024 day-ahead average, Spain (OMIE; recalled, rounded)", "estimate"),
-    "NL": Fact(77.0, "2024 day-ahead average, Netherlands (recalled, rounded)", "estimate"),
+# Price basis: the delivered price, excluding VAT, of a large baseload consumer. A 50 MW data centre
+# uses ≈440 GWh a year, Eurostat band IG (≥150,000 MWh), not band IC (500-2,000 MWh), whose network
+# charges and levies are far higher. No band IG table is at hand, so in Europe and Australia
+# delivered = 2024 wholesale annual mean + network, levies and supply adder (both per MWh, local
+# currency); the adder is always an estimate, so these prices are too.
+WHOLESALE_CURRENCY = {"IE": "EUR", "GB": "GBP", "NL": "EUR", "DE": "EUR", "FR": "EUR", "ES": "EUR", "IT": "EUR",
+                      "PL": "EUR", "SE": "EUR", "FI": "EUR", "AU-NSW": "AUD", "AU-VIC": "AUD"}
+# measured: data/raw/<zone>_electricity_prices_2024.csv.gz (key → zone, market and operator)
+WHOLESALE_2024_FILES = {
+    "DE": ("DE-LU", "day-ahead, Germany-Luxembourg (EPEX; ENTSO-E)"),
+    "NL": ("NL", "day-ahead, Netherlands (EPEX; ENTSO-E)"),
+    "FR": ("FR", "day-ahead, France (EPEX; ENTSO-E)"),
+    "ES": ("ES", "day-ahead, Spain (OMIE)"),
+    "AU-NSW": ("AU-NSW", "NEM regional reference price, NSW1 (AEMO)"),
+    "AU-VIC": ("AU-VIC", "NEM regional reference price, VIC1 (AEMO)"),
+}
+# green-dcc's fixed conversion to its "USD/MWh" column (standardize_prices_to_utc_usd.py: oanda.com,
+# 2025-03-27); AEMO's A$ prices enter that script already labelled USD (extract_prices_AU.py), so
+# they were not converted and the column holds A$/MWh
+GREEN_DCC_USD_PER_UNIT = {"EUR": 1.07764, "AUD": 1.0}
+HOURS_2024 = 8784
+# markets without an hourly file here: the project facts (shared data/SOURCES.md) or recalled
+WHOLESALE_2024_GIVEN = {
+    "IE": Fact(109.0, "2024 day-ahead average, Ireland (SEM), project facts", "measured"),
+    "IT": Fact(107.0, "2024 day-ahead average, Italy (PUN), project facts", "measured"),
+    "SE": Fact(36.0, "2024 day-ahead average, Sweden (Stockholm is in SE3), project facts", "measured"),
+    "FI": Fact(46.0, "2024 day-ahead average, Finland (Nord Pool; recalled, rounded)", "estimate"),
     "PL": Fact(98.0, "2024 day-ahead average, Poland (TGE; recalled, rounded)", "estimate"),
+    "GB": Fact(72.0, "2024 day-ahead average, Great Britain (recalled, rounded; ≈70-75 £/MWh)", "estimate"),
+}
+# network (incl. losses), levies and non-recoverable taxes, supplier margin for a ≈50 MW high-voltage
+# consumer running ≈8,000 h a year, 2024, per MWh in WHOLESALE_CURRENCY: components recalled, rounded
+# to 5 (estimate)
+NETWORK_LEVIES_SUPPLY_2024 = {
+    "IE": Fact(40.0, "TUoS for a transmission connection ≈10, capacity, imperfections and market-operator "
+                     "charges ≈20, PSO levy and electricity tax ≈5, supply ≈5", "estimate"),
+    "GB": Fact(80.0, "TNUoS, DUoS, BSUoS and losses ≈25, policy costs (RO ≈30, FiT, CfD, capacity market) ≈50, "
+                     "CCL with the data-centre Climate Change Agreement discount ≈1, supply ≈4", "estimate"),
+    "NL": Fact(15.0, "TenneT/DSO high-voltage transport ≈8, energy tax in its top bands ≈2 averaged over "
+                     "440 GWh, supply ≈5", "estimate"),
+    "DE": Fact(45.0, "high-voltage network 5-15 (§19(2) StromNEV cuts it for ≥7,000 h), offshore, CHP, §19 "
+                     "and concession levies ≈10, electricity tax 20.5 (no manufacturing rebate for data "
+                     "centres), supply ≈4", "estimate"),
+    "FR": Fact(30.0, "TURPE high-voltage ≈8, excise (data-centre rate) ≈12, capacity obligation and energy-"
+                     "savings certificates ≈6, supply ≈3", "estimate"),
+    "ES": Fact(20.0, "6.x access tolls and charges ≈6, balancing and capacity services ≈8, electricity tax "
+                     "(2.5-5.1 % in 2024) ≈3, supply ≈3", "estimate"),
+    "IT": Fact(40.0, "transmission and distribution ≈5, system charges (ASOS/ARIM, restored in 2024) ≈20, "
+                     "dispatching uplift and capacity ≈10, excise (capped above 1.2 GWh/month) ≈1, supply ≈3",
+               "estimate"),
+    "PL": Fact(30.0, "high-voltage network (tariff B) ≈8, capacity fee ≈8, cogeneration, quality and "
+                     "certificate obligations ≈8, excise ≈1, supply ≈3", "estimate"),
+    "SE": Fact(45.0, "regional network ≈6, energy tax ≈37 (standard rate ≈43 öre/kWh; the data-centre "
+                     "reduction ended in July 2023), supply ≈2", "estimate"),
+    "FI": Fact(10.0, "Fingrid and high-voltage distribution ≈7, electricity tax class II ≈1 (data centres "
+                     "qualified in 2024), supply ≈2", "estimate"),
+    "AU-NSW": Fact(50.0, "high-voltage TUoS and DUoS ≈25, renewable certificates (LRET, SRES) ≈15, "
+                         "AEMO fees and retail ≈10", "estimate"),
+    "AU-VIC": Fact(50.0, "high-voltage TUoS and DUoS ≈25, renewable certificates (LRET, SRES) ≈15, "
+                         "AEMO fees and retail ≈10", "estimate"),
 }
 USD_PER_EUR = Fact(1.082, "ECB euro reference rate, 2024 average (1.0824 $/€)", "measured")
 
@@ -167,7 +218,6 @@ LOCAL_PRICE_ESTIMATES = {
     "CA-QC": (0.058, "CAD", "Hydro-Québec rate L 2024: ≈3.5 ¢/kWh energy + ≈14 $/kW-month demand charge at 85 % load factor"),
     "BR": (0.45, "BRL", "ANEEL regulated industrial (A4) tariffs excl. taxes, order of magnitude; free-market buyers pay less"),
     "CL": (0.11, "USD", "Chilean regulated and free-client prices after the 2024 tariff unfreeze, ≈100-130 $/MWh"),
-    "GB": (0.21, "GBP", "DESNZ Quarterly Energy Prices, 2024, large non-domestic consumers incl. CCL excl. VAT, ≈21 p/kWh"),
     "AE": (0.445, "AED", "DEWA commercial/industrial tariff: 38 fils/kWh above 10 MWh/month + 6.5 fils fuel surcharge"),
     "IL": (0.35, "ILS", "IEC high-voltage time-of-use tariff, annual average ≈0.35 ₪/kWh"),
     "ZA": (1.55, "ZAR", "Eskom Megaflex 2024/25 incl. network charges, ≈R1.5-1.6/kWh"),
@@ -178,8 +228,6 @@ LOCAL_PRICE_ESTIMATES = {
     "HK": (1.35, "HKD", "CLP Power large-power tariff incl. fuel clause charge, ≈HK$1.3-1.4/kWh"),
     "JP": (22.0, "JPY", "extra-high-voltage industrial price incl. fuel-cost adjustment and renewable levy, ≈¥20-24/kWh"),
     "KR": (182.0, "KRW", "KEPCO industrial average sales price 2024, ≈₩180/kWh"),
-    "AU-NSW": (0.17, "AUD", "NEM NSW 2024 spot ≈A$120/MWh + ≈A$50/MWh network and environmental charges"),
-    "AU-VIC": (0.14, "AUD", "NEM VIC 2024 spot ≈A$90/MWh + ≈A$50/MWh network and environmental charges"),
 }
 
 # --- marginal carbon (assumption): emission factor of the plant type usually on the margin ---
@@ -376,6 +424,16 @@ def read_azure_rtt_ms() -> dict[tuple[str, str], float]:
             for row in rows[1:] for dst, cell in zip(header, row[1:]) if cell.strip()}
 
 
+def read_wholesale_mean_2024(zone: str) -> float:
+    """Mean [green-dcc "USD/MWh" column] of the hourly 2024 prices in <zone>_electricity_prices_2024.csv.gz,
+    every hour weighted equally."""
+    with gzip.open(RAW / f"{zone}_electricity_prices_2024.csv.gz", "rt", encoding="utf-8", newline="") as f:
+        prices = [float(row["Price (USD/MWh)"]) for row in csv.DictReader(f)]
+    if len(prices) != HOURS_2024:
+        raise ValueError(f"{zone}: expected {HOURS_2024} hourly prices, got {len(prices)}")
+    return math.fsum(prices) / len(prices)
+
+
 def aws_inter_region_egress_usd_per_gb() -> float:
     """Median AWS region-to-region transfer price [$/GB] (aws_transfer_costs_usd_per_gb.csv)."""
     with open(RAW / "aws_transfer_costs_usd_per_gb.csv", newline="", encoding="utf-8") as f:
@@ -390,25 +448,40 @@ def usd_per_mwh_from_cents_per_kwh(cents_per_kwh: float) -> float:
     return cents_per_kwh * 10.0
 
 
+def usd_per_mwh_from_local_per_mwh(local_per_mwh: float, usd_per_unit: float) -> float:
+    """Local currency per MWh → $/MWh at ``usd_per_unit`` $ per unit of currency."""
+    return local_per_mwh * usd_per_unit
+
+
 def usd_per_mwh_from_local_per_kwh(local_per_kwh: float, usd_per_unit: float) -> float:
     """Local currency per kWh → $/MWh at ``usd_per_unit`` $ per unit of currency."""
     return local_per_kwh * usd_per_unit * 1000.0
+
+
+def wholesale_2024_facts() -> dict[str, Fact]:
+    """2024 wholesale annual mean [WHOLESALE_CURRENCY/MWh] per key: hourly files, else the given values."""
+    facts = dict(WHOLESALE_2024_GIVEN)
+    for key, (zone, market) in WHOLESALE_2024_FILES.items():
+        mean = read_wholesale_mean_2024(zone) / GREEN_DCC_USD_PER_UNIT[WHOLESALE_CURRENCY[key]]
+        facts[key] = Fact(round(mean, 1), f"2024 mean of {HOURS_2024:,} hourly prices, {market}", "measured")
+    return dict(sorted(facts.items()))
 
 
 def price_facts() -> dict[str, Fact]:
     """Delivered electricity price [$/MWh] per price key of REGIONS, with source and flag."""
     facts = {f"EIA:{st}": Fact(round(usd_per_mwh_from_cents_per_kwh(c), 1), f"{EIA_SOURCE}: {st} {c} ¢/kWh", "measured")
              for st, c in EIA_2023_INDUSTRIAL_CENTS_PER_KWH.items()}
-    eur = USD_PER_EUR.value
-    for cc, p in EUROSTAT_IC_H1_2024_EUR_PER_KWH.items():
-        facts[f"EUROSTAT:{cc}"] = Fact(round(usd_per_mwh_from_local_per_kwh(p, eur), 1),
-                                       f"{EUROSTAT_SOURCE}: {cc} {p} €/kWh × {eur} $/€", "measured")
-    base, de = EU_AVG_NONHOUSEHOLD_H2_2024_EUR_PER_KWH.value, DAY_AHEAD_2024_EUR_PER_MWH["DE"].value
-    for cc, da in DAY_AHEAD_2024_EUR_PER_MWH.items():
-        eur_per_kwh = base + (da.value - de) / 1000.0
-        facts[f"EU-DA:{cc}"] = Fact(round(usd_per_mwh_from_local_per_kwh(eur_per_kwh, eur), 1),
-                                    f"EU average non-household {base} €/kWh (Eurostat H2 2024) + {cc} day-ahead "
-                                    f"{da.value} − DE {de} €/MWh = {eur_per_kwh:.4f} €/kWh × {eur} $/€", "estimate")
+    for key, wholesale in wholesale_2024_facts().items():
+        currency, adder = WHOLESALE_CURRENCY[key], NETWORK_LEVIES_SUPPLY_2024[key]
+        rate = USD_PER_EUR.value if currency == "EUR" else USD_PER_UNIT_2024[currency]
+        local = wholesale.value + adder.value
+        flag = "measured" if wholesale.flag == adder.flag == "measured" else "estimate"
+        facts[f"WHOLESALE:{key}"] = Fact(
+            round(usd_per_mwh_from_local_per_mwh(local, rate), 1),
+            f"large-consumer basis (≈440 GWh a year, Eurostat band IG scale) = wholesale, {wholesale.source}: "
+            f"{wholesale.value:g} {currency}/MWh ({wholesale.flag}) + network, levies and supply: "
+            f"{adder.value:g} {currency}/MWh ({adder.source}; {adder.flag}, recalled) = {local:g} {currency}/MWh "
+            f"× {rate:.6g} $/{currency}", flag)
     for key, (value, currency, why) in LOCAL_PRICE_ESTIMATES.items():
         rate = USD_PER_UNIT_2024[currency]
         facts[f"LOCAL:{key}"] = Fact(round(usd_per_mwh_from_local_per_kwh(value, rate), 1),

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from core.latency import haversine_km, rtt_from_distance_ms
@@ -150,7 +151,9 @@ def test_rebuild_reproduces_the_shipped_files_byte_for_byte(tmp_path):
 def test_oregon_and_ireland_values_worked_by_hand(regions):
     row = {r["id"]: r for r in regions}
     assert float(row["us-or"]["price_usd_per_mwh"]) == pytest.approx(7.52 * 10)  # EIA 2023, ¢/kWh → $/MWh
-    assert float(row["ie-dub"]["price_usd_per_mwh"]) == pytest.approx(round(0.256 * 1000 * 1.082, 1))  # Eurostat × ECB
+    # Ireland: day-ahead 109 €/MWh (project facts) + adder 40 €/MWh, × 1.082 $/€ (ECB 2024)
+    assert float(row["ie-dub"]["price_usd_per_mwh"]) == pytest.approx(round((109 + 40) * 1.082, 1))
+    assert row["ie-dub"]["price_flag"] == "estimate"
     with open(RAW / "google_region_carbon_2024.csv", newline="", encoding="utf-8") as f:
         google = {r["Google Cloud Region"]: float(r["Grid carbon intensity (gCO2eq / kWh)"]) for r in csv.DictReader(f)}
     assert float(row["us-or"]["carbon_avg_g_per_kwh"]) == google["us-west1"]
@@ -192,6 +195,47 @@ def test_raw_files_are_attributed_and_unchanged():
     sources = (DATA / "SOURCES.md").read_text(encoding="utf-8")
     for path in sorted(RAW.iterdir()):
         assert path.name in sources, path.name
-        original = SHARED_DATA / path.name
-        if original.exists():
+        if SHARED_DATA.exists():
+            originals = [d / path.name for d in (SHARED_DATA, SHARED_DATA / "hourly", SHARED_DATA / "hourly" / "prices")]
+            original = next(o for o in originals if o.exists())
             assert path.read_bytes() == original.read_bytes(), path.name
+
+
+def wholesale_mean(zone: str) -> float:
+    """Mean of a raw hourly price file's price column, read independently of the build script."""
+    return float(pd.read_csv(RAW / f"{zone}_electricity_prices_2024.csv.gz")["Price (USD/MWh)"].mean())
+
+
+def test_frankfurt_and_sydney_prices_from_the_hourly_files_by_hand(regions):
+    row = {r["id"]: r for r in regions}
+    # green-dcc converted € at 1.07764 $/€; back to €, rounded to 0.1 €/MWh, + 45 €/MWh, × 1.082 $/€
+    de_eur = round(wholesale_mean("DE-LU") / 1.07764, 1)
+    assert 75 < de_eur < 82  # EPEX Germany-Luxembourg 2024 averaged ≈78-80 €/MWh
+    assert float(row["de-fra"]["price_usd_per_mwh"]) == pytest.approx(round((de_eur + 45) * 1.082, 1))
+    # AEMO's prices are A$ (green-dcc applied no conversion): + A$50/MWh, × 0.660 $/A$
+    nsw_aud = round(wholesale_mean("AU-NSW"), 1)
+    assert float(row["au-syd"]["price_usd_per_mwh"]) == pytest.approx(round((nsw_aud + 50) * 0.660, 1))
+
+
+def test_europe_uses_the_large_consumer_basis(regions):
+    for r in regions:
+        if r["continent"] == "Europe" or r["country"] == "AU":
+            source = r["price_source"]
+            assert source.startswith("large-consumer basis"), r["id"]
+            assert "wholesale" in source and "network, levies and supply" in source, r["id"]
+            assert "band IC" not in source, r["id"]
+            assert r["price_flag"] == "estimate", r["id"]  # the adder is an estimate
+    # the 440 GWh consumer pays far less than band IC's 0.256 €/kWh in Dublin (277 $/MWh)
+    dublin = next(r for r in regions if r["id"] == "ie-dub")
+    assert float(dublin["price_usd_per_mwh"]) < 0.75 * 0.256 * 1000 * 1.082
+
+
+def test_delivered_prices_exceed_the_wholesale_mean_of_their_market(regions):
+    row = {r["id"]: r for r in regions}
+    # region → (raw hourly file, $ per unit of the market's currency in the file's column, $ per unit in 2024)
+    markets = {"de-fra": ("DE-LU", 1.07764, 1.082), "nl-ams": ("NL", 1.07764, 1.082), "fr-par": ("FR", 1.07764, 1.082),
+               "es-mad": ("ES", 1.07764, 1.082), "au-syd": ("AU-NSW", 1.0, 0.660), "au-mel": ("AU-VIC", 1.0, 0.660)}
+    for region, (zone, file_rate, rate) in markets.items():
+        wholesale_usd = wholesale_mean(zone) / file_rate * rate
+        adder_usd = float(row[region]["price_usd_per_mwh"]) - wholesale_usd
+        assert 5 <= adder_usd <= 120, (region, adder_usd)
