@@ -79,7 +79,10 @@ def encode_state(state: ShareState) -> str:
     payload = {"changes": state.changes, "relax_ms": state.relax_ms}
     if state.page:
         payload["page"] = state.page
-    raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+    try:
+        raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+    except (TypeError, ValueError) as exc:            # NaN, inf or a value JSON cannot hold
+        raise LinkError(f"the state holds a value a link cannot carry ({exc})") from None
     text = f"{VERSION}." + base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode().rstrip("=")
     if len(text) > MAX_LINK_CHARS:
         raise LinkError(f"the scenario's edits take {len(text):,} characters; a link holds {MAX_LINK_CHARS:,}")
@@ -106,7 +109,9 @@ def decode_state(text: str) -> ShareState:
         raise
     except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError, RecursionError):
         raise LinkError("the link's state is not readable") from None
-    if not isinstance(payload, dict) or set(payload) - STATE_KEYS:
+    if not isinstance(payload, dict):
+        raise LinkError("the link's state is not an object")
+    if set(payload) - STATE_KEYS:
         raise LinkError("the link's state has unknown keys")
     changes = payload.get("changes", {})
     relax = payload.get("relax_ms", 0.0)
