@@ -15,7 +15,7 @@ import pandas as pd
 from core.frontier import frontier
 from core.highs_lp import HighsLP
 from core.inputs import ModelInputs, model_inputs
-from core.metrics import (execution_layers, friction_waterfall, local_inputs,
+from core.metrics import (WATERFALL_ORDER, execution_layers, friction_waterfall, local_inputs,
                           relocatable_demand_share, savings)
 from core.model import PlacementModel
 from core.scenario import Scenario
@@ -82,8 +82,13 @@ class Analysis:
     def frontier(self, inp: ModelInputs, budgets_ms=None, workload: str | None = None) -> pd.DataFrame:
         return frontier(self.sweeper, inp, budgets_ms, workload)
 
-    def waterfall(self, inp: ModelInputs) -> pd.DataFrame:
-        return friction_waterfall(self.sweeper, inp)
+    def waterfall(self, inp: ModelInputs, frictions=None) -> pd.DataFrame:
+        """The friction waterfall (:func:`core.metrics.friction_waterfall`) of the frictions
+        switched on in ``inp``, in MODEL.md's order, so that its last row is ``inp``'s savings;
+        ``frictions`` lists other steps (``WATERFALL_ORDER`` for every friction)."""
+        if frictions is None:
+            frictions = [f for f in WATERFALL_ORDER if inp.friction(f)]
+        return friction_waterfall(self.sweeper, inp, frictions)
 
     def layers(self, inp: ModelInputs, sol: Solution | None = None) -> pd.DataFrame:
         return execution_layers(self.solve(inp) if sol is None else sol)

@@ -12,16 +12,13 @@ from typing import Any
 
 import pandas as pd
 
-from core.narrative import pct_words, tonnes_words
+from core.narrative import FRICTION_WORDS, pct_words, tonnes_words
 from core.scenario import FRICTIONS, Scenario
 from core.share import scenario_changes
 
+FRICTION_NAMES = FRICTION_WORDS   # TEMP alias while the Explorer moves to core.narrative.FRICTION_WORDS
 REGIONS_CSV = Path(__file__).resolve().parents[1] / "data" / "regions.csv"
 
-FRICTION_NAMES = {"egress": "egress fees", "migration": "migration overhead",
-                  "state_locality": "state locality", "legal": "data residency",
-                  "capacity": "capacity limits"}
-"""Plain names of the five frictions (the sidebar's switches)."""
 
 BASIS_FIELDS = {  # basis field -> (node attribute, plural noun for sentences)
     "price": ("price_usd_per_mwh", "prices"),
@@ -84,7 +81,7 @@ def edit_lines(default: Scenario, sc: Scenario) -> list[str]:
             field, old, who = parts[-1], before.get(parts[0], {}).get(parts[-1]), None
         label, unit = _FIELD_UNITS.get(field, (field.replace("_", " "), ""))
         if parts[0] == "frictions":
-            label = FRICTION_NAMES.get(field, field)
+            label = FRICTION_WORDS.get(field, field)
         text = f"{label} {_value(old)} → {_value(new)}" + (f" {unit}" if unit else "")
         lines.append(f"{who}: {text}" if who else text)
     return lines
@@ -98,7 +95,7 @@ def settings_rows(default: Scenario, sc: Scenario, relax_ms: float,
     when = when or _dt.datetime.now(_dt.timezone.utc)
     edits = edit_lines(default, sc)
     budgets = "; ".join(f"{w.name or w.id} {_value(w.latency_budget_ms)} ms" for w in sc.workloads)
-    frictions = ", ".join(f"{FRICTION_NAMES[f]} {'on' if getattr(sc.frictions, f) else 'off'}" for f in FRICTIONS)
+    frictions = ", ".join(f"{FRICTION_WORDS[f]} {'on' if getattr(sc.frictions, f) else 'off'}" for f in FRICTIONS)
     return [
         ("Scenario", sc.name),
         ("Computed", when.strftime("%Y-%m-%d %H:%M UTC")),

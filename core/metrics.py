@@ -3,6 +3,7 @@ layers, break-even, friction waterfall. Each returns numbers or a tidy DataFrame
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -140,15 +141,23 @@ def break_even(inp: ModelInputs, workload: str) -> pd.DataFrame:
 WATERFALL_ORDER = ("egress", "migration", "state_locality", "legal", "capacity")
 
 
-def friction_waterfall(model, inp: ModelInputs) -> pd.DataFrame:
-    """Savings with every friction off (the potential), then with egress, migration, state
-    locality, legal and capacity switched on one after another. Each step's savings are against
-    the local baseline solved with the same frictions. Columns: step, frictions_on, savings_usd,
-    change_usd (what the step took away is negative), carbon savings [tCO2] on both signals."""
+def friction_waterfall(model, inp: ModelInputs, frictions: Sequence[str] = WATERFALL_ORDER) -> pd.DataFrame:
+    """Savings with every friction off (the potential), then with each friction of ``frictions``
+    switched on one after another, in that order; a friction not listed stays off throughout.
+
+    The default is MODEL.md's full order (egress, migration, state locality, legal, capacity).
+    With ``frictions`` the ones switched on in ``inp``, the last row is ``inp``'s own savings.
+    Each step's savings are against the local baseline solved with the same frictions. Columns:
+    step, frictions_on, savings_usd, change_usd (what the step took away is negative), carbon
+    savings [tCO2] on both signals, relocated_share, unserved_mw.
+    """
+    steps = tuple(frictions)
+    unknown = [f for f in steps if f not in FRICTIONS]
+    if unknown or len(set(steps)) != len(steps):
+        raise ValueError(f"frictions: each of {', '.join(FRICTIONS)} at most once, got {', '.join(steps)}")
     rows, on = [], {f: False for f in FRICTIONS}
-    steps = [("potential (no frictions)", None)] + [(f, f) for f in WATERFALL_ORDER]
     previous = None
-    for label, friction in steps:
+    for label, friction in [("potential (no frictions)", None)] + [(f, f) for f in steps]:
         if friction:
             on[friction] = True
         step_inp = inp.with_frictions(**on)

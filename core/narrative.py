@@ -11,9 +11,12 @@ import math
 
 import pandas as pd
 
+from core.scenario import FRICTIONS
+
 HOURS_PER_YEAR = 8760.0
-FRICTION_WORDS = {"egress": "egress fees", "migration": "migration costs", "state_locality": "state locality",
-                  "legal": "data-residency rules", "capacity": "capacity limits"}
+FRICTION_WORDS = {"egress": "egress fees", "migration": "migration overhead", "state_locality": "state locality",
+                  "legal": "data residency", "capacity": "capacity limits"}
+"""Plain names of the five frictions, as the sidebar's switches name them; used everywhere."""
 LAYER_WORDS = {"local": "at home", "regional": "in nearby regions", "energy-oriented": "in distant, energy-oriented regions"}
 
 
@@ -36,11 +39,13 @@ def significant(x: float, digits: int = 3) -> str:
 
 
 def usd_words(x: float) -> str:
-    """Dollars in words: $25.6 million, $1.23 billion, $641,000, $950, $4.20 (3 significant figures
-    from a thousand up)."""
+    """Dollars in words: $25.6 million, $1.23 billion, $641,000, $950, $4.20, $0 (3 significant
+    figures from a thousand up)."""
     if not finite(x):
         return "an undefined amount"
     sign, ax = ("-" if x < 0 else ""), abs(float(x))
+    if ax == 0:
+        return "$0"
     for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
         if ax >= size:
             return f"{sign}${significant(ax / size)} {word}"
@@ -126,39 +131,58 @@ def headline_sentence(headline: dict, period_hours: float, carbon_signal: str = 
     return f"{first} {second}"
 
 
-def relaxation_sentence(frontier: pd.DataFrame, from_ms: float, to_ms: float, period_hours: float) -> str:
-    """What relaxing every budget from ``from_ms`` to ``to_ms`` [ms] does on the uniform
-    frontier: the share of demand that moves (realized relocation) and the extra saving [$]."""
-    a_share = frontier_value_at(frontier, "relocated_share", from_ms)
-    b_share = frontier_value_at(frontier, "relocated_share", to_ms)
-    a_save = frontier_value_at(frontier, "savings_usd", from_ms)
-    b_save = frontier_value_at(frontier, "savings_usd", to_ms)
-    gain = b_save - a_save
-    gain_text = (f"add {usd_words(gain)} of savings {period_words(period_hours)}" if gain > 0 else
-                 "add no savings" if gain == 0 else f"lower savings by {usd_words(-gain)}")
-    return (f"If every workload had the same latency budget, raising it from {ms_words(from_ms)} to "
-            f"{ms_words(to_ms)} would let {pct_words(b_share)} of inference demand run away from home "
-            f"({pct_words(a_share)} at {ms_words(from_ms)}) and {gain_text}.")
+def budget_savings_sentence(frontier: pd.DataFrame, uniform_ms, current_savings_usd: float, period_hours: float,
+                            current_label: str = "today's per-class budgets") -> str:
+    """Savings [$] against the local baseline at each of the budgets ``uniform_ms`` [ms] given to
+    every class alike (read off the uniform ``frontier``) and at the current per-class budgets,
+    each stated as a total on its own, so that no two figures read as parts of a sum."""
+    parts = [f"every class at {ms_words(b)}: {usd_words(frontier_value_at(frontier, 'savings_usd', b))}"
+             for b in uniform_ms]
+    parts.append(f"{current_label}: {usd_words(current_savings_usd)}")
+    return (f"Savings {period_words(period_hours)} against running everything at home, each a total on its own "
+            f"— {'; '.join(parts)}.")
+
+
+def frictions_off(waterfall: pd.DataFrame) -> list[str]:
+    """The frictions a waterfall leaves off: not switched on at its last step (``frictions_on``
+    of :func:`core.metrics.friction_waterfall`); none when the column is absent."""
+    if "frictions_on" not in waterfall.columns or waterfall.empty:
+        return []
+    on = set(str(waterfall["frictions_on"].iloc[-1]).split(","))
+    return [f for f in FRICTIONS if f not in on]
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def friction_sentence(waterfall: pd.DataFrame) -> str:
-    """How much of the potential saving the frictions keep, and which friction takes most.
+    """How much of the potential saving the frictions switched on keep, which one takes most,
+    and which frictions are off (and so not part of the waterfall).
 
     ``waterfall``: :func:`core.metrics.friction_waterfall` (first row the potential, last the
     realized savings, ``change_usd`` what each friction changed)."""
     potential = float(waterfall["savings_usd"].iloc[0])
     realized = float(waterfall["savings_usd"].iloc[-1])
+    off = [FRICTION_WORDS[f] for f in frictions_off(waterfall)]
+    named = _join(off) if off else ""
+    verb = "are" if len(off) > 1 or named.endswith("s") else "is"
+    off_text = f" {named[:1].upper() + named[1:]} {verb} switched off and not part of this." if off else ""
     if potential <= 0:
-        return "Even with every friction switched off, relocation saves nothing here, so the frictions have nothing to take."
-    kept = realized / potential
+        return ("Even with every friction switched off, relocation saves nothing here, so the frictions have "
+                "nothing to take." + off_text)
     steps = waterfall.iloc[1:]
-    worst = steps.loc[steps["change_usd"].idxmin()] if len(steps) else None
-    first = (f"Frictions keep {pct_words(kept)} of the potential saving: {usd_words(realized)} of "
-             f"{usd_words(potential)}.")
-    if worst is None or worst["change_usd"] >= 0:
-        return first + " No single friction reduces it."
+    if not len(steps):
+        return f"No friction is switched on: the whole potential saving, {usd_words(potential)}, is kept." + off_text
+    kept = realized / potential
+    worst = steps.loc[steps["change_usd"].idxmin()]
+    first = (f"{'The frictions switched on' if off else 'Frictions'} keep {pct_words(kept)} of the potential "
+             f"saving: {usd_words(realized)} of {usd_words(potential)}.")
+    if worst["change_usd"] >= 0:
+        return first + " No single friction reduces it." + off_text
     name = FRICTION_WORDS.get(worst["step"], str(worst["step"]))
-    return first + f" {name[0].upper() + name[1:]} take the most: {usd_words(-float(worst['change_usd']))}."
+    verb = "take" if name.endswith("s") else "takes"
+    return first + f" {name[0].upper() + name[1:]} {verb} the most: {usd_words(-float(worst['change_usd']))}." + off_text
 
 
 def layers_sentence(layers: pd.DataFrame, regional_ms: float, names: dict[str, str] | None = None) -> str:
@@ -255,3 +279,28 @@ def physical_sentence(summary: dict, period_hours: float, line_words: str = "HVD
             f"Sending that power over {line_words} lines would lose {significant(summary['hvdc_loss_gwh'])} GWh "
             f"({pct_words(loss_share)}) and need about {usd_words(summary['hvdc_capex_usd'])} of line capacity; "
             f"the digital route {data}.")
+
+
+def settings_sentence(carbon_price_usd_per_t: float, carbon_signal: str, off: list[str], relax_ms: float) -> str:
+    """The settings that move the numbers most, in one sentence: the carbon price [$/tCO2] on
+    its signal, the frictions switched ``off`` (ids of :data:`FRICTION_WORDS`) and the relaxation
+    Δ [ms] added to every class's budget."""
+    price = (f"a carbon price of {usd_words(carbon_price_usd_per_t)} per tonne of CO2 on the {carbon_signal} grid "
+             f"intensity" if carbon_price_usd_per_t > 0 else f"no carbon price (emissions on the {carbon_signal} "
+                                                               "grid intensity)")
+    frictions = (f"{_join([FRICTION_WORDS[f] for f in off])} switched off" if off else "every friction switched on")
+    budgets = (f"every latency budget raised by {ms_words(relax_ms)}" if relax_ms > 0 else "the latency budgets as set")
+    return f"Computed with {price}, {frictions}, and {budgets}."
+
+
+def corridors_sentence(corridors: pd.DataFrame, names: dict[str, str] | None = None, top: int = 3) -> str:
+    """The largest relocation corridors and the total relocated IT power [MW]; ``corridors``:
+    service, compute, mw, largest first (:func:`core.presentation_export.relocation_corridors`)."""
+    names = names or {}
+    if corridors.empty or float(corridors["mw"].sum()) <= 0:
+        return "No work runs away from home: every region serves its own demand."
+    parts = [f"{names.get(c.service, c.service)} → {names.get(c.compute, c.compute)} {significant(c.mw)} MW"
+             for c in corridors.head(top).itertuples(index=False)]
+    n = len(corridors)
+    return (f"{significant(float(corridors['mw'].sum()))} MW of IT power runs away from home along {n} "
+            f"corridor{'s' if n != 1 else ''}; the largest: {_join(parts)}.")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from core.analysis import Analysis
 from core.inputs import model_inputs
-from core.metrics import break_even
+from core.metrics import WATERFALL_ORDER, break_even
 from core.physical import digital_vs_physical
 from core.scenario import Scenario
 
@@ -32,7 +32,7 @@ def metrics_report(sc: Scenario) -> dict:
         "returns_on_latency": {k: head[k] for k in ("mean_budget_ms", "erol_avg_usd_per_ms", "crol_avg_t_per_ms")},
         "frontier": _records(analysis.frontier(inp)),
         "execution_layers": _records(analysis.layers(inp, sol)),
-        "friction_waterfall": _records(analysis.waterfall(inp)),
+        "friction_waterfall": _records(analysis.waterfall(inp, WATERFALL_ORDER)),   # MODEL.md: all five
         "shadow_prices": {
             "capacity": _records(sol.load[["node", "load_mw", "capacity_mw", "capacity_shadow_usd_per_mw"]]),
             "demand": _records(sol.demand[["service", "workload", "demand_mw", "marginal_cost_usd_per_mw"]]),

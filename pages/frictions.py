@@ -1,10 +1,11 @@
-"""Frictions: from the potential saving (every friction off) to the realized one, one at a time."""
+"""Frictions: from the potential saving (every friction off) to the realized one, switching on
+one at a time the frictions that are on in the sidebar (those off are named, not part of it)."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from core.narrative import friction_sentence
+from core.narrative import FRICTION_WORDS, friction_sentence, frictions_off
 from pages.common import charts, prose, state
 from pages.common.theme import fmt_mw, fmt_pct, fmt_t, fmt_usd
 
@@ -13,28 +14,31 @@ inp = state.current_inputs()
 period = charts.period_label(sc.period_hours)
 
 st.title("Frictions")
-st.write("How much of the saving that relaxed latency budgets make possible survives egress fees, migration "
-         "overhead, state locality, data-residency rules and capacity limits.")
+st.write("How much of the saving that relaxed latency budgets make possible survives the frictions switched on in "
+         "the sidebar: egress fees, migration overhead, state locality, data residency and capacity limits.")
 
 with st.spinner("Solving with the frictions switched on one after another…"):
     wf = state.waterfall_df()
+off = frictions_off(wf)
+if off:
+    st.info(f"Switched off in the sidebar, so not part of this waterfall: {', '.join(FRICTION_WORDS[f] for f in off)}. "
+            "Its last bar is the saving the other pages show.", icon=":material/info:")
 potential, realized = float(wf["savings_usd"].iloc[0]), float(wf["savings_usd"].iloc[-1])
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(f"Potential savings ($ {period})", fmt_usd(potential), help="Every friction off, at the current budgets.")
-c2.metric(f"Realized savings ($ {period})", fmt_usd(realized), help="Every friction on, at the current budgets.")
+c2.metric(f"Realized savings ($ {period})", fmt_usd(realized),
+          help="With the frictions switched on in the sidebar, at the current budgets: the other pages' savings.")
 c3.metric("Kept by the frictions (%)", fmt_pct(realized / potential) if potential > 0 else "—")
 c4.metric(f"Carbon savings (tCO2 {period})", fmt_t(wf["carbon_savings_t"].iloc[-1]),
-          help=f"Realized, every friction on, on the objective's signal ({inp.carbon_signal}). Negative: more emitted.")
+          help=f"Realized, with the sidebar's frictions, on the objective's signal ({inp.carbon_signal}). "
+               "Negative: more emitted.")
 
 prose.sentence(friction_sentence(wf))
 st.plotly_chart(charts.waterfall_figure(wf, period=period), theme=None, width="stretch", key="frictions_waterfall")
-off = [f for f, on in inp.frictions if not on]
-note = (" The sidebar has " + ", ".join(charts.FRICTION_LABELS[f].lower() for f in off) +
-        " switched off; this chart switches every friction on in turn regardless, so its last bar can differ "
-        "from the other pages.") if off else ""
+order = ", ".join(charts.FRICTION_LABELS[s].lower() for s in wf["step"].iloc[1:])
 st.caption(prose.escape("Each bar is the saving against the local baseline (every request at its home region), solved "
-           "with the frictions on so far, switching on egress, migration, state locality, legal and capacity in that "
-           "order; a different order would split the losses differently." + note + " " + prose.SOURCE))
+           "with the frictions on so far, switching on " + (order or "no friction") + " in that order; a different "
+           "order would split the losses differently. " + prose.SOURCE))
 
 st.subheader("Step by step")
 # the same formatters as the metrics and the bar labels, so one number reads the same everywhere

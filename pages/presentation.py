@@ -1,30 +1,38 @@
-"""Presentation: a few big numbers, plain sentences and three charts for a talk to policymakers,
-readable at 1280×720, and the same view as one self-contained HTML file."""
+"""Presentation: a deck of 1280×720 slides for a talk to policymakers, every number from the
+session's own settings (which a slide lists, with the link that reopens them), one slide at a
+time with previous/next, and the same deck as one self-contained HTML file."""
 from __future__ import annotations
 
 import re
 
+import pandas as pd
 import streamlit as st
 
-from core.narrative import friction_sentence, headline_sentence, layers_sentence, relaxation_sentence
-from core.presentation_export import BigNumber, Presentation, Slide, presentation_html
-from pages.common import charts, prose, state
-from pages.common.theme import fmt_ms, fmt_pct, fmt_t, fmt_usd
+from core.briefing import carbon_signals_sentence, data_basis, data_basis_words, settings_rows
+from core.narrative import (FRICTION_WORDS, budget_savings_sentence, corridors_sentence, friction_sentence,
+                            frontier_value_at, headline_sentence, layers_sentence, pct_words,
+                            settings_sentence, usd_words)
+from core.presentation_export import (TABLE_CSS, BigNumber, Presentation, Slide, corridor_map_figure, mark_savings,
+                                      presentation_html, relocation_corridors, rows_table_html)
+from core.scenario import FRICTIONS
+from pages.common import charts, datafiles, prose, state
+from pages.common.theme import fmt_ms, fmt_t, fmt_usd, style
 
+CHART_PX = 410
 st.html("""<style>
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] > div {font-size: 2.5rem !important; font-weight: 700;}
-[data-testid="stMetricLabel"] p {font-size: 1.05rem !important;}
-</style>""")
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] > div {font-size: 2.3rem !important; font-weight: 700;}
+[data-testid="stMetricLabel"] p {font-size: 1rem !important;}
+</style>""" + f"<style>{TABLE_CSS}</style>")
 FULL_SCREEN_CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"] {display: none !important;}
-[data-testid="stMainBlockContainer"] {padding-left: 3rem; padding-right: 3rem;}
+[data-testid="stMainBlockContainer"] {padding: 1rem 3rem 1rem 3rem !important;}
 </style>"""
 if st.session_state.get("pres_full_screen", True):
     st.html(FULL_SCREEN_CSS)
 
-sc = state.current_scenario()
+default, sc, relax = state.default_scenario(), state.current_scenario(), state.relax_ms()
 inp = state.current_inputs()
-names = {w.id: w.name or w.id for w in sc.workloads}
+names = {n.id: n.name or n.id for n in sc.nodes} | {w.id: w.name or w.id for w in sc.workloads}
 period = charts.period_label(sc.period_hours)
 
 with st.spinner("Solving the frontier and the frictions…"):
@@ -32,74 +40,130 @@ with st.spinner("Solving the frontier and the frictions…"):
     frontier = state.frontier_df()
     wf = state.waterfall_df()
     layers = state.layers_df()
+    corridors = relocation_corridors(state.solution().placement)
+
+basis = data_basis(sc, default)
+words = {f: data_basis_words(basis, f) for f in ("price", "carbon_avg", "carbon_marginal", "pue", "capacity")}
+off = [f for f in FRICTIONS if not inp.friction(f)]
+rows = settings_rows(default, sc, relax)
+link = state.link_url()
+settings_line = settings_sentence(inp.carbon_price_usd_per_t, inp.carbon_signal, off, relax)
 
 last_ms = float(frontier["budget_ms"].iloc[-1])
 low, high = float(min(inp.budget_ms)), float(min(max(inp.budget_ms), last_ms))
 if high <= low:
     low, high = 0.0, max(low, last_ms)
-from_ms = float(st.session_state.get("pres_from", low))
-to_ms = float(st.session_state.get("pres_to", high))
+uniform = sorted({float(st.session_state.get("pres_from", low)), float(st.session_state.get("pres_to", high))})
 
-potential = float(wf["savings_usd"].iloc[0])
-kept = float(wf["savings_usd"].iloc[-1]) / potential if potential > 0 else float("nan")
-numbers = [
+
+def emissions_number(signal: str) -> BigNumber:
+    """The emissions change on one signal [tCO2] with its share of the local baseline's."""
+    key = "avg" if signal == "average" else "marginal"
+    change, local = -h[f"carbon_savings_{key}_t"], h[f"local_emissions_{key}_t"]
+    share = (f"{pct_words(abs(change) / local)} {'lower' if change < 0 else 'higher'} than at home"
+             if local > 0 and change != 0 else "the same as at home")
+    priced = (f" (the signal priced at {usd_words(inp.carbon_price_usd_per_t)}/tCO2)" if signal == inp.carbon_signal
+              else "")
+    return BigNumber(f"Emissions, {signal} ({period})", fmt_t(change),
+                     f"{share}{priced}; {words['carbon_avg' if key == 'avg' else 'carbon_marginal']}")
+
+
+numbers = [   # shares as the sentences write them (core.narrative.pct_words), so a figure reads the same twice
     BigNumber(f"Savings ($ {period})", fmt_usd(h["savings_usd"]),
-              f"{fmt_pct(h['savings_usd'] / h['local_cost_usd'], 0)} of the cost of running at home"
-              if h["local_cost_usd"] > 0 else ""),
-    BigNumber(f"Carbon avoided (tCO2 {period})", fmt_t(h["carbon_savings_t"]),
-              f"on the {inp.carbon_signal} grid intensity")
-    if h["carbon_savings_t"] >= 0 else
-    BigNumber(f"Extra emissions (tCO2 {period})", fmt_t(-h["carbon_savings_t"]),
-              f"on the {inp.carbon_signal} grid intensity: cheaper power is dirtier here"),
-    BigNumber("Demand moved (% of total)", fmt_pct(h["relocated_share"], 0),
-              f"{fmt_pct(h['rid'], 0)} could gain by moving (RID)"),
-    BigNumber("Saving kept by frictions (%)", fmt_pct(kept, 0),
-              f"of a {fmt_usd(potential)} potential"),
-]
-sentences = [headline_sentence(h, sc.period_hours, inp.carbon_signal)]
-x_max = charts.x_max_for(frontier)
-slides = [
-    Slide("Latency buys savings", relaxation_sentence(frontier, from_ms, to_ms, sc.period_hours),
-          charts.presentation_style(charts.savings_frontier_figure(frontier, period=period, x_max_ms=x_max))),
-    Slide("Frictions take a share", friction_sentence(wf),
-          charts.presentation_style(charts.waterfall_figure(wf, period=period))),
-    Slide("Workloads sort into layers", layers_sentence(layers, inp.regional_ms, names),
-          charts.presentation_style(charts.layers_share_figure(layers, sc.workload_ids, names),
-                                    height=max(300, 110 + 60 * len(sc.workload_ids)))),
+              (f"{pct_words(h['savings_usd'] / h['local_cost_usd'])} of the cost of running at home; "
+               if h["local_cost_usd"] > 0 else "") + f"{words['price']}; {words['capacity']}"),
+    emissions_number("average"),
+    emissions_number("marginal"),
+    BigNumber("Demand moved (% of IT load)", pct_words(h["relocated_share"]),
+              f"{pct_words(h['rid'])} could gain by moving (RID); {words['capacity']}"),
 ]
 budgets = ", ".join(f"{names[w]} {fmt_ms(b)}" for w, b in zip(sc.workload_ids, inp.budget_ms))
-talk = Presentation(
-    title="AI inference as relocatable electricity demand",
-    subtitle=f"{sc.name}: {len(sc.nodes)} regions, {len(sc.workloads)} workload classes, "
-             f"{h['demand_mw']:,.0f} MW of inference. Latency budgets: {budgets}.",
-    numbers=numbers, sentences=sentences, slides=slides,
-    footnotes=[f"Energy–Latency Frontier Explorer. Savings and emissions are {period} against running every "
-               "request at its home region (latency budget 0 ms); the frontier relaxes every class's budget "
-               "together. Frictions are switched on one after another: egress, migration, state locality, "
-               "data residency, capacity. Numbers computed by the placement model from the scenario's data; "
-               "definitions in the project's model reference."])
+current_label = "today's per-class budgets" + (f" (each + {fmt_ms(relax)})" if relax else "")
+world = datafiles.world_geojson()
+nodes = pd.DataFrame([{"id": n.id, "name": n.name or n.id, "lon": n.lon, "lat": n.lat} for n in sc.nodes])
+SOURCES = ("Each value of the default data carries its source and a flag (measured, estimate or assumption) on "
+           "the Data page; uploaded or edited values count as not documented or as your edits.")
+frontier_fig = charts.savings_frontier_figure(frontier, period=period, x_max_ms=charts.x_max_for(frontier))
+uniform_usd = [frontier_value_at(frontier, "savings_usd", b) for b in uniform]
+marks = [(b, usd, f"{fmt_ms(b)}: {fmt_usd(usd)}") for b, usd in zip(uniform, uniform_usd)]
+slides = [
+    Slide("AI inference as relocatable electricity demand",
+          [f"{sc.name}: {len(sc.nodes)} regions, {len(sc.workloads)} workload classes, {h['demand_mw']:,.0f} MW of "
+           "inference IT load.", headline_sentence(h, sc.period_hours, inp.carbon_signal),
+           carbon_signals_sentence(h), settings_line + " All settings on the next slide."],
+          numbers=numbers),
+    Slide("The settings behind every number", [settings_line], rows=rows, link=link,
+          notes=[f"Latency budgets now: {budgets}. Savings and emissions are {period} against running every "
+                 "request at its home region."] + ([] if link else [state.link_note() or "No link yet."])),
+    Slide("What latency buys", [budget_savings_sentence(frontier, uniform, h["savings_usd"], sc.period_hours,
+                                                        current_label)],
+          figure=charts.presentation_style(mark_savings(frontier_fig, marks, h["savings_usd"],
+                                                        f"{current_label}: {fmt_usd(h['savings_usd'])}"),
+                                           height=CHART_PX),
+          notes=["The curve gives every class the same budget; today's classes have different budgets, so "
+                 "today's savings are not a point on it."]),
+    Slide("Saving that survives frictions", [friction_sentence(wf)],
+          figure=charts.presentation_style(charts.waterfall_figure(wf, period=period), height=CHART_PX),
+          notes=["Each bar is the saving against running at home with the frictions so far switched on, in the "
+                 f"order {', '.join(FRICTION_WORDS[f] for f in wf['step'].iloc[1:]) or '(none on)'}; another order "
+                 "splits the losses differently. The last bar is the saving on every other slide."]),
+    Slide("Workloads sort into layers", [layers_sentence(layers, inp.regional_ms, names)],
+          figure=charts.presentation_style(charts.layers_share_figure(layers, sc.workload_ids, names),
+                                           height=min(CHART_PX, max(300, 110 + 60 * len(sc.workload_ids))))),
+    Slide("Where the work moves", [corridors_sentence(corridors, names)],
+          figure=charts.presentation_style(style(corridor_map_figure(nodes, corridors, world, height=CHART_PX)),
+                                           height=CHART_PX, font_size=15),
+          notes=["Lines follow the shorter great circle and end in an arrow at the region that runs the work; "
+                 "width grows with the relocated IT power. Country outlines: Natural Earth (world-atlas)."]),
+    Slide("Sources and settings", [settings_line, SOURCES],
+          rows=[(w[:1].upper() + w[1:].partition(": ")[0], w.partition(": ")[2]) for w in words.values()],
+          notes=["Rows: how the value of each region is known, region by region.",
+                 "Model: Energy–Latency Frontier Explorer, after \"AI Inference as Relocatable Electricity Demand\" "
+                 "(arXiv 2604.27855, 2026); definitions in the project's model reference."],
+          link=link),
+]
+talk = Presentation(title="AI inference as relocatable electricity demand", slides=slides)
 
-st.title(talk.title)
-prose.sentence(talk.subtitle, big=True, muted=True)
-for col, n in zip(st.columns(len(numbers)), numbers):
-    col.metric(n.label, n.value)
-    with col:
-        prose.sentence(n.note, muted=True)
-prose.sentence(talk.sentences[0], big=True)
-for i, slide in enumerate(slides):
-    st.subheader(slide.heading)
-    prose.sentence(slide.sentence, big=True)
-    st.plotly_chart(slide.figure, theme=None, width="stretch", key=f"pres_chart_{i}")
-st.caption(prose.escape(talk.footnotes[0] + " Data sources on the Data page."))
 
-with st.expander("Adjust the talk"):
+# --- the app's view: one slide at a time -------------------------------------------------------
+
+def _go(step: int) -> None:
+    st.session_state["pres_slide"] = min(len(slides) - 1, max(0, st.session_state.get("pres_slide", 0) + step))
+
+
+i = min(len(slides) - 1, max(0, int(st.session_state.get("pres_slide", 0))))
+slug = re.sub(r"[^a-z0-9]+", "-", sc.name.lower()).strip("-") or "scenario"
+back, prev, count, nxt, save, adjust = st.columns([3, 2, 2, 2, 2, 2], vertical_alignment="center")
+back.page_link("pages/explorer.py", label="Back to the Explorer", icon=":material/arrow_back:")
+prev.button("Previous", icon=":material/chevron_left:", on_click=_go, args=(-1,), disabled=i == 0,
+            key="pres_prev", width="stretch")
+count.markdown(f"**Slide {i + 1} of {len(slides)}**")
+nxt.button("Next", icon=":material/chevron_right:", on_click=_go, args=(1,), disabled=i == len(slides) - 1,
+           key="pres_next", width="stretch")
+save.download_button("Deck (HTML)", data=presentation_html(talk), file_name=f"elf-presentation-{slug}.html",
+                     mime="text/html", icon=":material/download:", key="pres_download", width="stretch",
+                     help="The whole deck as one self-contained HTML file: plotly.js is inside, it opens offline; "
+                          "arrow keys or PageUp/PageDown change slides.")
+with adjust.popover("Adjust", icon=":material/tune:", help="Full screen and the budgets the frontier slide names"):
     st.toggle("Full screen: hide the sidebar", value=True, key="pres_full_screen",
               help="For a projector. Switch off to get the navigation and the scenario settings back.")
-    a, b = st.columns(2)
-    a.number_input("Compare uniform budgets from (ms)", 0.0, 1e5, low, step=5.0, key="pres_from")
-    b.number_input("…to (ms)", 0.0, 1e5, high, step=5.0, key="pres_to")
+    st.number_input("Savings at a uniform budget of (ms)", 0.0, 1e5, low, step=5.0, key="pres_from")
+    st.number_input("…and of (ms)", 0.0, 1e5, high, step=5.0, key="pres_to")
 
-slug = re.sub(r"[^a-z0-9]+", "-", sc.name.lower()).strip("-") or "scenario"
-st.download_button("Download this view as one HTML file", data=presentation_html(talk),
-                   file_name=f"elf-presentation-{slug}.html", mime="text/html", icon=":material/download:",
-                   key="pres_download", help="Self-contained: plotly.js is inside the file; it opens offline.")
+slide = slides[i]
+(st.title if i == 0 else st.header)(slide.heading)
+if slide.numbers:
+    for col, n in zip(st.columns(len(slide.numbers)), slide.numbers):
+        col.metric(n.label, n.value)
+        with col:
+            prose.sentence(n.note, muted=True)
+for text in slide.sentences:
+    prose.sentence(text, big=True)
+if slide.rows:
+    st.markdown(rows_table_html(slide.rows).replace("$", "&#36;"), unsafe_allow_html=True)
+if slide.figure is not None:
+    st.plotly_chart(slide.figure, theme=None, width="stretch", key=f"pres_chart_{i}")
+for text in slide.notes:
+    st.caption(prose.escape(text))
+if slide.link:
+    st.markdown(f"{prose.escape(slide.link_label)}: [{prose.escape(slide.link)}]({slide.link})")

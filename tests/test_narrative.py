@@ -7,9 +7,10 @@ import pytest
 from core.analysis import Analysis
 from core.inputs import model_inputs
 from core.metrics import pair_break_even_terms
-from core.narrative import (break_even_pair_sentence, carbon_price_words, erol_sentence, friction_sentence,
-                            frontier_value_at, headline_sentence, layers_sentence, ms_words, pct_words,
-                            period_words, physical_sentence, relaxation_sentence, tonnes_words, usd_words)
+from core.narrative import (break_even_pair_sentence, budget_savings_sentence, carbon_price_words, corridors_sentence,
+                            erol_sentence, friction_sentence, frictions_off, frontier_value_at, headline_sentence,
+                            layers_sentence, ms_words, pct_words, period_words, physical_sentence, settings_sentence,
+                            tonnes_words, usd_words)
 from core.scenario import parse_scenario
 
 
@@ -30,7 +31,7 @@ def three_nodes(tiny_scenario, **overrides):
 
 @pytest.mark.parametrize("x, text", [(25_573_068, "$25.6 million"), (1.901706e9, "$1.90 billion"),
                                      (641_232, "$641,000"), (5000, "$5,000"), (950, "$950"), (4.2, "$4.20"),
-                                     (-65_700, "-$65,700")])
+                                     (-65_700, "-$65,700"), (0.0, "$0")])
 def test_usd_words(x, text):
     assert usd_words(x) == text
 
@@ -71,10 +72,12 @@ def test_relaxation_and_erol_sentences(tiny_scenario):
     assert frontier_value_at(f, "cost_usd", 0) == pytest.approx(10_000)
     assert frontier_value_at(f, "cost_usd", 30) == pytest.approx(9_200)
     assert frontier_value_at(f, "cost_usd", 60) == pytest.approx(7_600)
-    text = relaxation_sentence(f, 0, 60, sc.period_hours)
-    assert text == ("If every workload had the same latency budget, raising it from 0 ms to 60 ms would let 80% "
-                    "of inference demand run away from home (0% at 0 ms) and add $2,400 of savings over 10.0 hours.")
-    assert "add no savings" in relaxation_sentence(f, 10, 30, sc.period_hours)
+    # each budget's savings stated as a total on its own: 0, 10 000 − 9 200 = 800 at 30 ms, 2 400 at 60 ms
+    text = budget_savings_sentence(f, [0, 30, 60], 1234.5, sc.period_hours)
+    assert text == ("Savings over 10.0 hours against running everything at home, each a total on its own — every "
+                    "class at 0 ms: $0; every class at 30 ms: $800; every class at 60 ms: $2,400; today's per-class "
+                    "budgets: $1,230.")   # 3 significant figures
+    assert budget_savings_sentence(f, [], 2400, 8760, "now").endswith("on its own — now: $2,400.")
     # the biggest drop is at 60 ms (1 600 $); average ERoL (10 000 − 7 600) / 60 = 40 $/ms
     text = erol_sentence(f, sc.period_hours)
     assert "reaches 60 ms: $1,600 of savings over 10.0 hours appear at once" in text
@@ -87,14 +90,51 @@ def test_friction_sentence(tiny_scenario):
     # potential: 10 MW far at 40: 6 000 $ saved; egress +10 $/MWh: 5 000; migration (φ = 0, ω = 0): 5 000;
     # state locality 2 MW home: 4 000; legal: 4 000; capacity 4 MW far, 4 near: 2 400 → capacity takes 1 600
     assert list(wf["savings_usd"]) == pytest.approx([6000, 5000, 5000, 4000, 4000, 2400])
+    assert frictions_off(wf) == []
     assert friction_sentence(wf) == ("Frictions keep 40% of the potential saving: $2,400 of $6,000. "
                                      "Capacity limits take the most: $1,600.")
+
+
+def test_friction_sentence_names_the_frictions_off(tiny_scenario):
+    # legal and capacity off: the waterfall stops after state locality (2 MW pinned home): 4 000 of 6 000;
+    # egress (6 000 → 5 000) and state locality (5 000 → 4 000) tie at 1 000: the first is named
+    sc = three_nodes(tiny_scenario, frictions={"legal": False, "capacity": False})
+    wf = Analysis(sc).waterfall(model_inputs(sc))
+    assert frictions_off(wf) == ["legal", "capacity"]
+    assert friction_sentence(wf) == ("The frictions switched on keep 67% of the potential saving: $4,000 of $6,000. "
+                                     "Egress fees take the most: $1,000. Data residency and capacity "
+                                     "limits are switched off and not part of this.")
+    none_on = three_nodes(tiny_scenario, frictions={f: False for f in
+                                                    ("egress", "migration", "state_locality", "legal", "capacity")})
+    wf = Analysis(none_on).waterfall(model_inputs(none_on))
+    assert friction_sentence(wf).startswith("No friction is switched on: the whole potential saving, $6,000, is kept.")
+    # one friction off: its verb agrees with its name
+    only_locality_off = three_nodes(tiny_scenario, frictions={"state_locality": False})
+    assert friction_sentence(Analysis(only_locality_off).waterfall(model_inputs(only_locality_off))).endswith(
+        "State locality is switched off and not part of this.")
 
 
 def test_friction_sentence_without_potential():
     wf = pd.DataFrame({"step": ["potential (no frictions)", "egress"], "savings_usd": [0.0, 0.0],
                        "change_usd": [0.0, 0.0]})
     assert "saves nothing" in friction_sentence(wf)
+
+
+def test_settings_sentence():
+    assert settings_sentence(100.0, "average", ["legal", "capacity"], 10.0) == (
+        "Computed with a carbon price of $100 per tonne of CO2 on the average grid intensity, data residency "
+        "and capacity limits switched off, and every latency budget raised by 10 ms.")
+    assert settings_sentence(0.0, "marginal", [], 0.0) == (
+        "Computed with no carbon price (emissions on the marginal grid intensity), every friction switched on, "
+        "and the latency budgets as set.")
+
+
+def test_corridors_sentence():
+    corridors = pd.DataFrame({"service": ["a", "b", "a"], "compute": ["c", "c", "b"], "mw": [584.0, 252.0, 3.25]})
+    assert corridors_sentence(corridors, {"a": "Alpha", "c": "Gamma"}, top=2) == (
+        "839 MW of IT power runs away from home along 3 corridors; the largest: Alpha → Gamma 584 MW and "
+        "b → Gamma 252 MW.")
+    assert "every region serves its own demand" in corridors_sentence(corridors.iloc[:0])
 
 
 def test_layers_sentence(tiny_scenario):

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from core.analysis import Analysis
 from core.inputs import model_inputs
 from core.metrics import break_even, pair_break_even_terms
-from core.narrative import erol_sentence, friction_sentence
+from core.narrative import erol_sentence, friction_sentence, pct_words
 from core.physical import digital_vs_physical, load_hvdc_reference
 from core.presentation_export import external_references
 from core.scenario import parse_scenario
@@ -177,13 +177,13 @@ def test_presentation_page_and_export(scenario_file, core, monkeypatch):
     h = an.headline(inp)
     m = metrics(at)
     assert m["Savings ($ per year)"] == fmt_usd(h["savings_usd"])
-    assert m["Demand moved (% of total)"] == fmt_pct(h["relocated_share"], 0)
-    assert len(at.get("plotly_chart")) == 3
+    assert m["Demand moved (% of IT load)"] == pct_words(h["relocated_share"])
+    assert len(at.get("plotly_chart")) == 0                  # the title slide: numbers, no chart
 
     assert list(saved) == ["elf-presentation-pages-test.html"]
     html = saved["elf-presentation-pages-test.html"].decode("utf-8")
     assert external_references(html) == []
     assert '<script src="http' not in html.lower() and "cdn.plot.ly" not in html.split("<body>")[1]
-    assert html.count("Plotly.newPlot") == 3
+    assert html.count("Plotly.newPlot") == 4              # frontier, waterfall, layers, map slides
     assert fmt_usd(h["savings_usd"]) in html
     assert len(html) > 1_000_000          # plotly.js is inside the file

@@ -1,0 +1,132 @@
+"""The friction waterfall follows the session's frictions: its steps are the frictions switched
+on, so its last row is the session's own savings (checked by hand and by independent solves)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from numpy.testing import assert_allclose
+from streamlit.testing.v1 import AppTest
+
+from core.analysis import Analysis, relaxed_inputs
+from core.inputs import model_inputs
+from core.metrics import WATERFALL_ORDER, friction_waterfall
+from core.model import PlacementModel, solve_scenario
+from core.scenario import default_scenario, parse_scenario, update_scenario, with_budgets_ms
+from core.share import ShareState, encode_state
+from pages.common.theme import fmt_usd
+
+SETTINGS = {"objective.carbon_price_usd_per_t": 100.0, "objective.carbon_signal": "average",
+            "frictions.capacity": False, "frictions.legal": False}
+
+
+def _case(tiny_scenario, **frictions):
+    # a: EU $100 cap 100; b: EU $60 cap 4; c: no zone, $50. rtt a–b 10, a–c 20, b–c 20; budget 50.
+    # 10 MW of a residency-bound class at a: σ = 0.3, g = 50, ω = 0.1; e = 0.2, φ = 2; H = 10.
+    return parse_scenario(tiny_scenario(
+        nodes=[{"id": "a", "residency_zone": "EU", "capacity_mw": 100},
+               {"id": "b", "residency_zone": "EU", "price_usd_per_mwh": 60, "capacity_mw": 4},
+               {"id": "c", "price_usd_per_mwh": 50}],
+        rtt_ms={"a": {"b": 10, "c": 20}, "b": {"c": 20}},
+        workloads=[{"id": "w", "state_pinned_share": 0.3, "gb_per_mwh": 50, "migration_overhead": 0.1,
+                    "residency_bound": True}],
+        demand=[{"node": "a", "workload": "w", "mw": 10}],
+        prices={"egress_usd_per_gb": 0.2, "migration_usd_per_mwh": 2},
+        frictions=frictions))
+
+
+def _savings_by_direct_solves(sc) -> float:
+    """Local-baseline cost minus optimal cost, each from a model compiled for that scenario alone."""
+    return solve_scenario(with_budgets_ms(sc, 0)).cost_usd - solve_scenario(sc).cost_usd
+
+
+def test_session_frictions_by_hand(tiny_scenario):
+    # legal and capacity off: local 10·10·100 = 10 000 $ at every step.
+    # none: all 10 MW to c at 50:                        10·10·(100 − 50) = 5000
+    # + egress: c at 50 + 50·0.2 = 60:                   10·10·40         = 4000
+    # + migration: c at 1.1·50 + 10 + 2 = 67:            10·10·33         = 3300
+    # + state locality: 7 MW may leave:                  10·7·33          = 2310 (the session's savings)
+    sc = _case(tiny_scenario, legal=False, capacity=False)
+    inp = model_inputs(sc)
+    wf = Analysis(sc).waterfall(inp)
+    assert list(wf["step"]) == ["potential (no frictions)", "egress", "migration", "state_locality"]
+    assert wf["frictions_on"].iloc[-1] == "egress,migration,state_locality"
+    assert_allclose(wf["savings_usd"], [5000, 4000, 3300, 2310], rtol=1e-7)
+    assert_allclose(wf["change_usd"], [5000, -1000, -700, -990], rtol=1e-7)
+    # the full order still switches on legal (b 1.1·60 + 12 = 78: 10·7·22 = 1540) and capacity (b 4 MW: 880)
+    full = friction_waterfall(PlacementModel.for_scenario(sc), inp)
+    assert_allclose(full["savings_usd"], [5000, 4000, 3300, 2310, 1540, 880], rtol=1e-7)
+    assert_allclose(_savings_by_direct_solves(sc), 2310, rtol=1e-7)
+
+
+def test_no_friction_on_is_the_potential_alone(tiny_scenario):
+    sc = _case(tiny_scenario, egress=False, migration=False, state_locality=False, legal=False, capacity=False)
+    wf = Analysis(sc).waterfall(model_inputs(sc))
+    assert list(wf["frictions_on"]) == ["none"]
+    assert_allclose(wf["savings_usd"], [5000], rtol=1e-7)
+
+
+def test_listed_steps_in_the_given_order(tiny_scenario):
+    # capacity first (b 4 MW, but c takes everything at 50): 5000; then state locality: 10·7·50 = 3500
+    sc = _case(tiny_scenario)
+    wf = friction_waterfall(PlacementModel.for_scenario(sc), model_inputs(sc), ["capacity", "state_locality"])
+    assert list(wf["frictions_on"]) == ["none", "capacity", "state_locality,capacity"]
+    assert_allclose(wf["savings_usd"], [5000, 5000, 3500], rtol=1e-7)
+
+
+@pytest.mark.parametrize("steps", [["egress", "egress"], ["tariffs"]])
+def test_bad_steps_are_refused(tiny_scenario, steps):
+    sc = _case(tiny_scenario)
+    with pytest.raises(ValueError, match="frictions"):
+        friction_waterfall(PlacementModel.for_scenario(sc), model_inputs(sc), steps)
+
+
+def test_random_scenarios_end_at_their_own_savings(random_scenario):
+    for seed in (3, 7, 11, 19):
+        sc = parse_scenario(random_scenario(seed))
+        wf = Analysis(sc).waterfall(model_inputs(sc))
+        on = [f for f in WATERFALL_ORDER if getattr(sc.frictions, f)]
+        assert list(wf["step"].iloc[1:]) == on
+        for row, step in enumerate([[]] + [on[:i + 1] for i in range(len(on))]):
+            sc_step = update_scenario(sc, {f"frictions.{f}": f in step for f in WATERFALL_ORDER})
+            expected = _savings_by_direct_solves(sc_step)
+            scale = max(1.0, solve_scenario(with_budgets_ms(sc_step, 0)).cost_usd)
+            assert_allclose(wf["savings_usd"].iloc[row], expected, rtol=1e-6, atol=1e-7 * scale)
+
+
+def test_default_scenario_on_non_default_settings_ends_at_the_headline_savings():
+    relax = 10.0
+    sc = update_scenario(default_scenario(), SETTINGS)
+    an = Analysis(sc)
+    inp = relaxed_inputs(sc, relax)
+    wf = an.waterfall(inp)
+    assert list(wf["step"].iloc[1:]) == ["egress", "migration", "state_locality"]
+    # independent: every budget raised by hand, solved by a model compiled for that scenario alone
+    relaxed = update_scenario(sc, {f"workloads.{w.id}.latency_budget_ms": w.latency_budget_ms + relax
+                                   for w in sc.workloads})
+    expected = _savings_by_direct_solves(relaxed)
+    assert_allclose(wf["savings_usd"].iloc[-1], expected, rtol=1e-7)
+    assert_allclose(wf["savings_usd"].iloc[-1], an.headline(inp)["savings_usd"], rtol=1e-7)
+    # and not the all-frictions-on figure the presentation used to show beside it
+    full = friction_waterfall(an.sweeper, inp)
+    assert full["savings_usd"].iloc[-1] < expected * 0.99
+
+
+def test_frictions_page_on_non_default_settings(monkeypatch):
+    """The Frictions page's realized savings are the session's savings, and it names the frictions off."""
+    monkeypatch.delenv("ELF_SCENARIO", raising=False)
+    st.cache_data.clear()
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=240)
+    at.query_params["s"] = encode_state(ShareState(changes=SETTINGS, relax_ms=10.0))
+    at.run()
+    at.switch_page("pages/frictions.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    sc = update_scenario(default_scenario(), SETTINGS)
+    relaxed = update_scenario(sc, {f"workloads.{w.id}.latency_budget_ms": w.latency_budget_ms + 10.0
+                                   for w in sc.workloads})
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Realized savings ($ per year)"] == fmt_usd(_savings_by_direct_solves(relaxed))
+    assert any("not part of this waterfall: data residency, capacity limits" in i.value for i in at.info)
+    st.cache_data.clear()
