@@ -1,14 +1,16 @@
-"""Scenario files (MODEL.md, ``schema_version: 1``): reading, validation, defaults and edits.
+"""Scenario files (docs/model.md, ``schema_version: 1``): reading, validation, defaults and edits.
 
 A :class:`Scenario` is an immutable, validated pydantic model. Every error is a
-:class:`ScenarioError` whose message is one line naming the field, e.g.
-``nodes[3].pue: must be ≥ 1, got 0.9``. pydantic does the per-field checks (types, ranges,
-unknown fields); the cross-field rules (unique and known ids) are checked after it.
+:class:`ScenarioError` whose message is one line naming the field and, when the file gives it,
+the region, class or demand entry: ``us-ca (nodes[3]).pue: must be ≥ 1.0, got 0.9``. Reading
+refuses a key given twice in one object (JSON or YAML); pydantic does the per-field checks
+(types, ranges, unknown fields); the cross-field rules (unique and known ids) are checked after it.
 """
 from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,11 +23,15 @@ MAX_PERIOD_HOURS = 876_000.0  # a century: beyond it totals lose all meaning (an
 
 
 class ScenarioError(ValueError):
-    """A scenario that cannot be used; ``str(err)`` is one line that names the field."""
+    """A scenario that cannot be used; ``str(err)`` is one line that names the field.
 
-    def __init__(self, field: str, message: str):
-        self.field = field
-        super().__init__(f"{field}: {message}" if field else message)
+    ``field`` is the pure path (``nodes[3].pue``), ``where`` the path as shown, with the item's
+    id when known (``us-ca (nodes[3]).pue``), ``message`` what is wrong.
+    """
+
+    def __init__(self, field: str, message: str, where: str | None = None):
+        self.field, self.message, self.where = field, message, where or field
+        super().__init__(f"{self.where}: {message}" if self.where else message)
 
 
 class _Strict(BaseModel):
@@ -99,7 +105,7 @@ class Objective(_Strict):
 
 
 class Scenario(_Strict):
-    """A whole scenario; see MODEL.md for every field's meaning and unit."""
+    """A whole scenario; see docs/model.md for every field's meaning and unit."""
 
     schema_version: Literal[1] = 1
     name: str = "scenario"
@@ -224,17 +230,167 @@ def _check_references(sc: Scenario) -> None:
 # ---------------------------------------------------------------------------------------------
 # reading
 
+_ITEM = re.compile(r"^(nodes|workloads|demand)\[(\d+)\]")
+
+
+def _id_text(value: Any) -> str | None:
+    """An id as shown in a message: as written when short and printable, else quoted and cut."""
+    if not isinstance(value, str) or not value:
+        return None
+    return value if len(value) <= 40 and value.isprintable() else _show(value)
+
+
+def field_label(field: str, data: Any) -> str:
+    """``field`` with the id of the item it is in, read from the raw scenario ``data``:
+    ``nodes[3].pue`` → ``us-ca (nodes[3]).pue``, ``workloads[1]`` → ``chat (workloads[1])``,
+    ``demand[2].mw`` → ``demand[2] (us-va/chat).mw``; unchanged when the ids are not known."""
+    m = _ITEM.match(field)
+    items = data.get(m.group(1)) if m and isinstance(data, dict) else None
+    if not isinstance(items, list) or int(m.group(2)) >= len(items) or not isinstance(items[int(m.group(2))], dict):
+        return field
+    item, head, rest = items[int(m.group(2))], m.group(0), field[m.end():]
+    if m.group(1) == "demand":
+        node, workload = _id_text(item.get("node")), _id_text(item.get("workload"))
+        return f"{head} ({node}/{workload}){rest}" if node and workload else field
+    name = _id_text(item.get("id"))
+    return f"{name} ({head}){rest}" if name else field
+
+
 def parse_scenario(data: Any) -> Scenario:
     """Validate a decoded scenario (a dict) and return it with every default filled in."""
     if not isinstance(data, dict):
         raise ScenarioError("", f"a scenario must be a JSON object, got {type(data).__name__}")
     try:
-        sc = Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise _first_error(exc) from None
-    _check_references(sc)
+        try:
+            sc = Scenario.model_validate(data)
+        except ValidationError as exc:
+            raise _first_error(exc) from None
+        _check_references(sc)
+    except ScenarioError as exc:
+        raise ScenarioError(exc.field, exc.message, field_label(exc.field, data)) from None
     return sc
 
+
+# ---------------------------------------------------------------------------------------------
+# strict decoding: a key given twice in one object is an error (docs/model.md), never "last one wins"
+
+MAX_DECODED_VALUES = MAX_SCENARIO_BYTES  # no alias-free text of that size holds more values
+
+
+def _key_text(key: Any) -> str:
+    text = repr(key)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _json_object(duplicates: list):
+    """An ``object_pairs_hook`` that builds a dict and records ``(dict, key)`` of a repeated key."""
+    def hook(pairs: list[tuple[str, Any]]) -> dict:
+        out: dict = {}
+        repeated = None
+        for key, value in pairs:
+            if repeated is None and key in out:
+                repeated = key
+            out[key] = value
+        if repeated is not None:
+            duplicates.append((out, repeated))
+        return out
+    return hook
+
+
+class StrictYamlLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that records a mapping whose key is given twice (merge keys ``<<``
+    still override, as YAML defines) in ``self.duplicates`` as ``(dict, key)``."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.duplicates: list[tuple[dict, Any]] = []
+
+    def _repeated_key(self, node: yaml.MappingNode) -> Any:
+        seen = set()
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node)
+            if key in seen:
+                return key
+            seen.add(key)
+        return None
+
+    def construct_strict_map(self, node: yaml.MappingNode):
+        data: dict = {}
+        yield data
+        repeated = self._repeated_key(node) if isinstance(node, yaml.MappingNode) else None
+        data.update(self.construct_mapping(node))
+        if repeated is not None:
+            self.duplicates.append((data, repeated))
+
+
+StrictYamlLoader.add_constructor("tag:yaml.org,2002:map", StrictYamlLoader.construct_strict_map)
+
+
+def _expanded_values(data: Any) -> int:
+    """How many values ``data`` holds with every shared (YAML alias) object counted each time it
+    appears; linear in the distinct objects. Raises for an object that contains itself."""
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(data, False)]
+    while stack:
+        obj, done = stack.pop()
+        if not isinstance(obj, (dict, list)):
+            continue
+        children = list(obj.values()) if isinstance(obj, dict) else obj
+        if done:
+            sizes[id(obj)] = 1 + sum(sizes.get(id(c), 1) for c in children)
+            open_.discard(id(obj))
+        elif id(obj) not in sizes:
+            if id(obj) in open_:
+                raise ScenarioError("", "a YAML alias refers to a value that contains it")
+            open_.add(id(obj))
+            stack.append((obj, True))
+            stack += [(c, False) for c in children]
+    return sizes.get(id(data), 1)
+
+
+def _duplicate_error(data: Any, duplicates: list[tuple[dict, Any]]) -> ScenarioError | None:
+    """The error of the first object (in document order) with a key given twice, naming its path."""
+    marked = {id(d): key for d, key in duplicates}
+    seen: set[int] = set()
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        value, path = stack.pop()
+        if not isinstance(value, (dict, list)) or id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, dict):
+            if id(value) in marked:
+                key = _key_text(marked[id(value)])
+                if not path:
+                    return ScenarioError("", f"duplicate top-level key {key}")
+                return ScenarioError(path, f"duplicate key {key}", field_label(path, data))
+            stack += [(v, f"{path}.{k}" if path else str(k)) for k, v in reversed(list(value.items()))]
+        else:
+            stack += [(v, f"{path}[{i}]") for i, v in reversed(list(enumerate(value)))]
+    return None
+
+
+def _decode(text: str, fmt: str) -> Any:
+    """Decoded scenario text (JSON or YAML) with no key given twice in one object."""
+    duplicates: list[tuple[dict, Any]] = []
+    if fmt == "yaml":
+        loader = StrictYamlLoader(text)
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
+        duplicates = loader.duplicates
+        if _expanded_values(data) > MAX_DECODED_VALUES:     # aliases can expand a small text
+            raise ScenarioError("", f"the YAML aliases expand the scenario beyond {MAX_DECODED_VALUES:,} values")
+    else:
+        data = json.loads(text, object_pairs_hook=_json_object(duplicates))
+    error = _duplicate_error(data, duplicates) if duplicates else None
+    if error is not None:
+        raise error
+    return data
 
 
 def loads_scenario(text: str | bytes, fmt: str = "json") -> Scenario:
@@ -247,10 +403,7 @@ def loads_scenario(text: str | bytes, fmt: str = "json") -> Scenario:
         except UnicodeDecodeError:
             raise ScenarioError("", "scenario is not UTF-8 text") from None
     try:
-        if fmt == "yaml":
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
+        data = _decode(text, fmt)
     except json.JSONDecodeError as exc:
         raise ScenarioError("", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except yaml.YAMLError as exc:

@@ -6,25 +6,78 @@ import math
 import pandas as pd
 import streamlit as st
 
-from core.scenario import MAX_SCENARIO_BYTES, ScenarioError, loads_scenario
+from core.briefing import FLAG_WORDS, FLAGS, edit_lines
+from core.model import SolveError
+from core.scenario import MAX_SCENARIO_BYTES, Scenario, ScenarioError, loads_scenario
 from pages.common import datafiles, editing, state
-from pages.common.theme import fmt_mw
+from pages.common.theme import fmt_mw, fmt_t, fmt_usd
 
 cc = st.column_config
-FLAG_HELP = "measured: from a published measurement · estimate: derived from one · assumption: stylised"
+FLAG_HELP = ("measured: a published figure · estimate: our reading of published figures · assumption: a "
+             "modelling choice · user edit: differs from the default data set · not documented: a region "
+             "or class the default data set does not have")
+TABS = ["Regions", "Workloads", "Demand", "Round-trip times", "Settings", "Files"]
+# this page's own session keys
+TAB, PREV, DONE, PENDING = "data_tab", "data_prev_headline", "data_upload_done", "data_upload_pending"
 
 sc = state.current_scenario()
+default = state.default_scenario()
 st.title("Data")
 st.caption(f"Scenario **{sc.name}**. Every table is editable: an edit re-solves and becomes part of the "
            "scenario (and of the link). An invalid value is refused with the field it concerns; "
            "the last valid scenario stays.")
 
 
+def _headline_or_none() -> dict | None:
+    try:
+        return state.headline()
+    except SolveError:
+        return None
+
+
 def _apply(changes: dict) -> None:
-    """Apply a table's edits, then rerun so the sidebar and every number show them."""
-    if changes:
-        state.apply_changes(changes, reset=True)
-        st.rerun()
+    """Apply a table's edits, keep the result from before them (for "what your last edit
+    changed"), then rerun so the sidebar and every number show them."""
+    if not changes:
+        return
+    before_sc, before = state.current_scenario(), _headline_or_none()
+    if state.apply_changes(changes, reset=True) and before is not None:
+        st.session_state[PREV] = {"headline": before, "edits": edit_lines(before_sc, state.current_scenario()),
+                                  "after": state.scenario_json(), "relax_ms": state.relax_ms()}
+    st.rerun()
+
+
+def _delta(now: float, before: float, fmt) -> str:
+    change = now - before
+    if abs(change) <= 1e-6 * max(abs(now), abs(before), 1.0):       # the LP's tolerance: no change
+        return "no change"
+    return ("+" if change > 0 else "") + fmt(change)
+
+
+def _last_edit_result() -> None:
+    """Savings, cost and both emissions now against just before the last edit made on this page,
+    while the scenario and the relaxation are still those the edit produced."""
+    prev = st.session_state.get(PREV)
+    if not prev or prev["after"] != state.scenario_json() or prev["relax_ms"] != state.relax_ms():
+        return
+    now = _headline_or_none()
+    if now is None:
+        return
+    before = prev["headline"]
+    with st.container(border=True):
+        st.markdown("**What your last edit changed**" + (": " + "; ".join(prev["edits"]) if prev["edits"] else ""))
+        cols = st.columns(4)
+        for col, (label, key, fmt, colour) in zip(cols, [
+                ("Savings vs local", "savings_usd", fmt_usd, "normal"),
+                ("Energy cost", "cost_usd", fmt_usd, "inverse"),
+                ("Emissions, average", "emissions_avg_t", fmt_t, "inverse"),
+                ("Emissions, marginal", "emissions_marginal_t", fmt_t, "inverse")]):
+            delta = _delta(now[key], before[key], fmt)
+            col.metric(label, fmt(now[key]), delta, delta_color="off" if delta == "no change" else colour,
+                       delta_arrow="off" if delta == "no change" else "auto", delta_description="vs before the edit")
+        st.caption("Now, and the change against the same scenario just before the edit (same settings and "
+                   "relaxation Δ), from the exact LP. Emissions counted with the average and with the marginal "
+                   "grid intensity; the default data's marginal intensities are all assumptions.")
 
 
 # what each provenance column of the default data describes, for its title ("Price: quality")
@@ -45,7 +98,8 @@ def _provenance_columns(df: pd.DataFrame) -> dict:
     flags = {c: cc.TextColumn(f"{_subject(c)}: quality", help=FLAG_HELP, disabled=True, width=130)
              for c in df.columns if c.endswith("_flag")}
     sources = {c: cc.TextColumn(f"{_subject(c)}: source", disabled=True, width="large",
-                                help=f"Where the default value of {_subject(c).lower()} comes from")
+                                help=f"Where the default value of {_subject(c).lower()} comes from; "
+                                     "“your value (default …)” where you changed it")
                for c in df.columns if c.endswith("_source")}
     return flags | sources
 
@@ -66,24 +120,180 @@ def _blank_text(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return out
 
 
-tab_regions, tab_workloads, tab_demand, tab_rtt, tab_settings, tab_files = st.tabs(
-    ["Regions", "Workloads", "Demand", "Round-trip times", "Settings", "Files"])
+def _with_provenance(table: pd.DataFrame, provenance: pd.DataFrame, default_table: pd.DataFrame,
+                     subjects: dict, text: list[str]) -> pd.DataFrame:
+    """A scenario table with the default data's flags and sources, edits marked "user edit"."""
+    shown = table.merge(provenance, on="id", how="left") if len(provenance) else table
+    shown = editing.mark_user_edits(shown, default_table, subjects)
+    return _blank_text(shown, text + [c for c in shown.columns if c.endswith(("_flag", "_source"))])
+
+
+def _rtt_shown(rtt: pd.DataFrame) -> pd.DataFrame:
+    """The rtt table with the default data's source of each pair; an edited pair's is "user edit"."""
+    prov = datafiles.rtt_provenance()
+    if not len(prov):
+        return rtt
+    both = pd.concat([prov, prov.rename(columns={"a": "b", "b": "a"})]).drop_duplicates(["a", "b"])
+    shown = rtt.merge(both.rename(columns={"source": "data_source"}), on=["a", "b"], how="left")
+    edited = editing.rtt_edited_pairs(default, sc)
+    if edited:
+        mask = [frozenset((a, b)) in edited for a, b in zip(shown["a"], shown["b"])]
+        shown.loc[mask, "data_source"] = editing.USER_EDIT
+    return _blank_text(shown, ["data_source"])
+
+
+def _count_words(counts: pd.DataFrame, subject: str) -> str:
+    """ "9 measured, 22 estimated" for one subject of :func:`pages.common.editing.flag_counts`."""
+    part = counts[counts["subject"] == subject].set_index("flag")["count"].to_dict()
+    words = [f"{part[f]} {FLAG_WORDS[f]}" for f in FLAGS if part.get(f)]
+    words += [f"{c} {f}" for f, c in part.items() if f not in FLAGS]
+    return ", ".join(words) or "none"
+
+
+def _sources_summary(nodes_shown: pd.DataFrame, workloads_shown: pd.DataFrame, rtt: pd.DataFrame) -> None:
+    """Where each kind of value comes from and how sure it is, in plain words, with the counts of
+    this scenario's quality flags (the build of the data set is described in data/SOURCES.md)."""
+    n = editing.flag_counts(nodes_shown, editing.NODE_PROVENANCE)
+    w = editing.flag_counts(workloads_shown, editing.WORKLOAD_PROVENANCE)
+    given = int((rtt["given"] == "given").sum())
+    edited = len(editing.rtt_edited_pairs(default, sc))
+    lm = sc.latency_model
+    with st.expander("Where the data comes from, and how sure it is"):
+        st.markdown(f"""
+How sure each value is, in this scenario's {len(sc.nodes)} regions and {len(sc.workloads)} workload classes
+(**measured**: a published figure, used as published; **estimated**: our reading of published figures, right
+in order of magnitude; **assumed**: a modelling choice, which you can edit; **edited by you**: differs from the
+default data set; **without a documented source**: a region or class the default data set does not have):
+
+- **Electricity price** ($/MWh): what a large electricity buyer pays in the region, taken from official
+  statistics, published tariffs or wholesale markets and converted to US dollars. The price basis of each
+  region (which tariff or market, which year, which additions) is in its “Price: source” column on the
+  Regions tab. Prices: {_count_words(n, "price")}.
+- **Average grid carbon intensity** (gCO₂/kWh): the yearly average of the grid's electricity mix, as
+  published for the cloud region's grid or the country: {_count_words(n, "carbon_avg")}.
+- **Marginal grid carbon intensity** (gCO₂/kWh): what one more MWh emits, i.e. the power plant that runs
+  more when demand rises. No open data set publishes it, so each region gets the typical figure of the plant
+  type usually on its margin (gas, coal and gas, or coal): {_count_words(n, "carbon_marginal")}.
+- **PUE** (facility energy ÷ IT energy): from the fleet averages large operators publish, by the region's
+  climate: {_count_words(n, "pue")}.
+- **Capacity** (MW of IT power available to this workload mix): stylised, so that every region can serve
+  its own demand while spare room stays finite: {_count_words(n, "capacity")}. The capacity friction rests
+  on these numbers.
+- **Location**: city-level coordinates of the cloud region: {_count_words(n, "coords")}.
+- **Round-trip times** (ms): {given:,} of {len(rtt):,} region pairs are given in the scenario (measured
+  medians between cloud regions in the default data{f", {edited} edited by you" if edited else ""}); the
+  other {len(rtt) - given:,} are modelled from the distance ({lm.fixed_ms:g} ms + 2 × distance ×
+  {lm.route_inflation:g} ÷ {lm.fiber_km_per_ms:g} km/ms).
+- **Workload classes**: latency budgets {_count_words(w, "latency_budget")}; pinned shares
+  {_count_words(w, "state_pinned")}; data moved per MWh {_count_words(w, "gb_per_mwh")}; migration
+  overheads {_count_words(w, "migration_overhead")}; residency {_count_words(w, "residency")}. The reason
+  of each is in its source column on the Workloads tab.
+- **Demand** (MW): stylised: the world's AI-inference power estimated from published data-centre
+  electricity figures, shared among regions and classes by assumption.
+
+The references and licences of every source, and how the default data set is built, are in the project's
+data/SOURCES.md.
+""")
+
+
+def _stem(scenario: Scenario) -> str:
+    """A file name stem from the scenario's name."""
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in scenario.name).strip("-") or "scenario"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _replace(file_id: str, name: str, new: Scenario) -> None:
+    """Make an uploaded scenario the base and current one; the result is shown in the Files tab."""
+    state.set_base_scenario(new)
+    ss = st.session_state
+    ss.pop(PENDING, None)
+    ss.pop(PREV, None)
+    regions = _count(len(new.nodes), "region", "regions")
+    classes = _count(len(new.workloads), "workload class", "workload classes")
+    ss[DONE] = (file_id, "success", f"Loaded {name}: scenario “{new.name}”, {regions}, {classes}.")
+
+
+def _confirm(file_id: str, name: str, new: Scenario, edits: list[str]) -> None:
+    """Ask before an upload replaces the session's edits; nothing is lost until "Replace"."""
+    ss = st.session_state
+    with st.container(border=True):
+        st.warning(f"Replace your {_count(len(edits), 'edit', 'edits')} with the uploaded scenario “{new.name}” "
+                   f"({name})?", icon=":material/help:")
+        shown = edits[:6] + ([f"and {len(edits) - 6} more"] if len(edits) > 6 else [])
+        st.caption("Your edits: " + "; ".join(shown) + ".")
+        buttons = st.container(horizontal=True, wrap=True)     # wraps on a narrow screen, never cut
+        if buttons.button("Replace", type="primary", key="data_upload_replace", icon=":material/upload_file:"):
+            _replace(file_id, name, new)
+            st.rerun()
+        if buttons.button("Keep my edits", key="data_upload_keep", icon=":material/undo:"):
+            ss.pop(PENDING, None)
+            ss[DONE] = (file_id, "info", f"{name} was not loaded; your edits are kept. Upload the file again "
+                                         "to be asked again.")
+            st.rerun()
+        buttons.download_button("Download my edited scenario", sc.to_json(indent=2), f"{_stem(sc)}.json",
+                                "application/json", icon=":material/download:", on_click="ignore",
+                                help="Save the scenario with your edits before replacing it.")
+
+
+def _upload(up) -> None:
+    """Read an uploaded scenario once per file: refuse it with the field named, load it, or, when
+    the session has edits against its base scenario, ask first (see :func:`_confirm`)."""
+    ss = st.session_state
+    if up is None:
+        ss.pop(PENDING, None)
+        return
+    done = ss.get(DONE)
+    if done is None or done[0] != up.file_id:
+        fmt = "yaml" if up.name.lower().endswith((".yaml", ".yml")) else "json"
+        try:
+            if up.size > MAX_SCENARIO_BYTES:
+                raise ScenarioError("", f"the file is {up.size:,} bytes; the limit is {MAX_SCENARIO_BYTES:,}")
+            new = loads_scenario(up.getvalue(), fmt)
+        except ScenarioError as exc:
+            ss[DONE] = (up.file_id, "error", f"{up.name} was not loaded: {exc}")
+        else:
+            ss[DONE] = (up.file_id, None, None)
+            ss[PENDING] = (up.file_id, up.name, new)
+    pending = ss.get(PENDING)
+    if pending and pending[0] == up.file_id:
+        edits = edit_lines(state.base_scenario(), state.current_scenario())
+        if not edits:                           # nothing of the user's to lose: load it
+            _replace(*pending)
+            st.rerun()
+        _confirm(*pending, edits)
+    kind, text = ss[DONE][1:]
+    show = {"error": (st.error, ":material/error:"), "success": (st.success, ":material/check_circle:"),
+            "info": (st.info, ":material/info:")}
+    if kind in show:
+        show[kind][0](text, icon=show[kind][1])
+
+
+nodes_shown = _with_provenance(editing.nodes_table(sc), datafiles.region_provenance(), editing.nodes_table(default),
+                               editing.NODE_PROVENANCE, ["name", "country", "residency_zone"])
+workloads_shown = _with_provenance(editing.workloads_table(sc), datafiles.workload_provenance(),
+                                   editing.workloads_table(default), editing.WORKLOAD_PROVENANCE, ["name"])
+rtt_table = editing.rtt_table(state.current_inputs())
+_last_edit_result()
+_sources_summary(nodes_shown, workloads_shown, rtt_table)
+
+# a keyed tab set tracks its tab, so an upload or an edit (which rerun the page) keeps it
+tab_regions, tab_workloads, tab_demand, tab_rtt, tab_settings, tab_files = st.tabs(TABS, key=TAB, on_change="rerun")
 
 # --- regions --------------------------------------------------------------------------------------
 with tab_regions:
-    nodes = editing.nodes_table(sc)
-    prov = datafiles.region_provenance()
-    shown = nodes.merge(prov, on="id", how="left") if len(prov) else nodes
-    text = ["name", "country", "residency_zone"] + [c for c in shown.columns if c.endswith(("_flag", "_source"))]
-    shown = _blank_text(shown, text)
+    shown = nodes_shown
     # the values first (they fit at 1440 px), then their quality flags, location, and the wide sources last
     order = ["id", "name", "residency_zone", "price_usd_per_mwh", "carbon_avg_g_per_kwh", "carbon_marginal_g_per_kwh",
              "pue", "capacity_mw"]
     flags = _provenance_order(shown, ["price", "carbon_avg", "carbon_marginal", "pue", "capacity", "coords"])
     order += [c for c in flags if c.endswith("_flag") and c != "coords_flag"] + ["country", "lat", "lon"] + \
              [c for c in ("coords_flag",) if c in shown.columns] + [c for c in flags if c.endswith("_source")]
-    st.caption(f"{len(nodes)} regions. Quality flags and sources are those of the default data set (listed "
-               "under Files); a region that is not in the default scenario has none. Scroll right for them.")
+    st.caption(f"{len(sc.nodes)} regions. Quality flags and sources are those of the default data set; a value "
+               "that differs from it is flagged “user edit” (its source gives the default value), a region the "
+               "default data set lacks “not documented”. Scroll right for them.")
     edited = st.data_editor(
         shown, column_order=order, hide_index=True, key=state.widget_key("edit_nodes"), height=560,
         column_config={
@@ -110,16 +320,14 @@ with tab_regions:
 
 # --- workloads ------------------------------------------------------------------------------------
 with tab_workloads:
-    wl = editing.workloads_table(sc)
-    prov = datafiles.workload_provenance()
-    shown = wl.merge(prov, on="id", how="left") if len(prov) else wl
-    shown = _blank_text(shown, ["name"] + [c for c in shown.columns if c.endswith(("_flag", "_source"))])
+    shown = workloads_shown
     order = ["id", "name", "latency_budget_ms", "state_pinned_share", "gb_per_mwh", "migration_overhead",
              "residency_bound"]
     order += _provenance_order(shown, ["latency_budget", "state_pinned", "gb_per_mwh", "migration_overhead",
                                        "residency"])
     st.caption("Budgets here are the scenario's; the sidebar's relaxation Δ is added on top. Quality flags and "
-               "sources (default data set) follow the values: scroll right for them.")
+               "sources (default data set; “user edit” where a value differs from it) follow the values: "
+               "scroll right for them.")
     edited = st.data_editor(
         shown, column_order=order, hide_index=True, key=state.widget_key("edit_workloads"),
         column_config={
@@ -157,14 +365,8 @@ with tab_demand:
 
 # --- round-trip times -----------------------------------------------------------------------------
 with tab_rtt:
-    inp = state.current_inputs()
-    rtt = editing.rtt_table(inp)
-    prov = datafiles.rtt_provenance()
-    shown = rtt
-    if len(prov):
-        both = pd.concat([prov, prov.rename(columns={"a": "b", "b": "a"})]).drop_duplicates(["a", "b"])
-        shown = _blank_text(rtt.merge(both.rename(columns={"source": "data_source"}), on=["a", "b"], how="left"),
-                            ["data_source"])
+    rtt = rtt_table
+    shown = _rtt_shown(rtt)
     st.caption(f"{len(rtt):,} region pairs. A round trip is given in the scenario (measured) or modelled from "
                f"the great-circle distance ({sc.latency_model.fixed_ms:g} ms + 2 × distance × "
                f"{sc.latency_model.route_inflation:g} ÷ {sc.latency_model.fiber_km_per_ms:g} km/ms). "
@@ -178,7 +380,10 @@ with tab_rtt:
             "distance_km": cc.NumberColumn("Distance (km)", format="%.0f", disabled=True),
             "given": cc.TextColumn("In scenario", disabled=True, help="given: in the scenario's rtt_ms; "
                                                                      "modelled: from distance"),
-            "data_source": cc.TextColumn("Source (default data)", disabled=True),
+            "data_source": cc.TextColumn("Source (default data)", disabled=True,
+                                         help="azure-measured: a published median between the nearest Azure "
+                                              "regions · distance-model: from the distance · user edit: "
+                                              "differs from the default data"),
         })
     overrides = editing.rtt_overrides(sc, rtt, edited)
     if overrides is not None:
@@ -200,33 +405,16 @@ with tab_files:
     left, right = st.columns(2, gap="large")
     with left:
         st.subheader("Upload a scenario")
-        st.caption(f"JSON or YAML, `schema_version: 1` (the format is described in the project's model "
-                   f"reference), at most {MAX_SCENARIO_BYTES / 1e6:g} MB. "
-                   "It replaces the current scenario; the sidebar's reset goes back to the default.")
+        st.caption(f"JSON or YAML, `schema_version: 1` (the format is described on the Model reference "
+                   f"page), at most {MAX_SCENARIO_BYTES / 1e6:g} MB; a key given twice in one object is refused. "
+                   "It replaces the current scenario (you are asked first when you have edits); the sidebar's "
+                   "reset goes back to the default.")
         up = st.file_uploader("Scenario file", type=["json", "yaml", "yml"], key="data_upload",
                               help="Validated before use: an error names the field to fix.")
-        if up is not None:
-            done = st.session_state.get("data_upload_done")
-            if done is None or done[0] != up.file_id:
-                fmt = "yaml" if up.name.lower().endswith((".yaml", ".yml")) else "json"
-                try:
-                    if up.size > MAX_SCENARIO_BYTES:
-                        raise ScenarioError("", f"the file is {up.size:,} bytes; the limit is {MAX_SCENARIO_BYTES:,}")
-                    new = loads_scenario(up.getvalue(), fmt)
-                except ScenarioError as exc:
-                    st.session_state["data_upload_done"] = (up.file_id, f"{up.name} was not loaded: {exc}")
-                else:
-                    st.session_state["data_upload_done"] = (up.file_id, None)
-                    state.set_base_scenario(new)
-                    state.add_message("success", f"Loaded {up.name}: scenario “{new.name}”, {len(new.nodes)} "
-                                                 f"regions, {len(new.workloads)} workload classes.")
-                    st.rerun()
-            error = st.session_state["data_upload_done"][1]
-            if error:
-                st.error(error, icon=":material/error:")
+        _upload(up)
     with right:
         st.subheader("Download")
-        stem = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in sc.name).strip("-") or "scenario"
+        stem = _stem(sc)
         st.download_button("Scenario (JSON)", sc.to_json(indent=2), f"{stem}.json", "application/json",
                            icon=":material/download:", on_click="ignore",
                            help="The scenario with every edit; upload it again or run `python -m core solve` on it.")
@@ -243,7 +431,3 @@ with tab_files:
         st.download_button("Summary (JSON)", json.dumps(summary, indent=2), f"{stem}-summary.json",
                            "application/json", icon=":material/download:", on_click="ignore",
                            help="The headline numbers: cost and savings ($), emissions (tCO₂), RID, ERoL, CRoL.")
-    sources = datafiles.sources_markdown()
-    if sources:
-        with st.expander("Sources of the default data"):
-            st.markdown(sources)

@@ -172,7 +172,7 @@ def test_invalid_table_edit_is_refused_and_named():
     key = f"elf{at.session_state['elf_rev']}_edit_nodes"
     at.session_state[key] = {"edited_rows": {0: {"pue": 0.5}}, "added_rows": [], "deleted_rows": []}
     at.run()
-    assert any("nodes[0].pue" in e.value for e in at.error), [e.value for e in at.error]
+    assert any("us-va (nodes[0]).pue" in e.value for e in at.error), [e.value for e in at.error]
     at.switch_page("pages/explorer.py").run()
     assert_numbers(at, expected())
 

@@ -119,8 +119,8 @@ def test_invalid_scenario_exits_with_one_line_naming_the_field(tmp_path, tiny_sc
     d["nodes"][1]["pue"] = 0.8
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(d))
-    _assert_one_line_error(run("solve", path), "nodes[1].pue")
-    _assert_one_line_error(run("frontier", path, "--budgets", "0,10"), "nodes[1].pue")
+    _assert_one_line_error(run("solve", path), "away (nodes[1]).pue")
+    _assert_one_line_error(run("frontier", path, "--budgets", "0,10"), "away (nodes[1]).pue")
 
 
 def test_invalid_json_on_stdin_is_one_line(tiny_scenario):

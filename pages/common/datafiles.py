@@ -1,6 +1,7 @@
 """Read-only reference files shipped in ``data/`` (never a file named by a user or a link):
 the world outline for the map, and the sources and quality flags of the default scenario's
-values. Each is read once per server (``st.cache_data``)."""
+values. Each is read once per server (``st.cache_data``). The references and the build of the
+data set are for developers, in ``data/SOURCES.md``; the Data page summarises them in words."""
 from __future__ import annotations
 
 import json
@@ -58,10 +59,3 @@ def rtt_provenance() -> pd.DataFrame:
         return pd.DataFrame(columns=["a", "b", "source"])
     return df[["a", "b", "source"]].copy()
 
-
-def sources_markdown() -> str | None:
-    """``data/SOURCES.md`` (the references of the default data), if present."""
-    try:
-        return (DATA / "SOURCES.md").read_text(encoding="utf-8")
-    except OSError:
-        return None

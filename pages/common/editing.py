@@ -2,7 +2,8 @@
 
 Pure (no streamlit): a table is built from the scenario, the user edits a copy in
 ``st.data_editor``, and :func:`cell_changes` turns the differences into the dotted-path changes
-of :func:`core.scenario.update_scenario`, which validates them.
+of :func:`core.scenario.update_scenario`, which validates them. :func:`mark_user_edits` flags the
+values that no longer are the default data set's, so a cell never keeps a source it left.
 """
 from __future__ import annotations
 
@@ -28,6 +29,16 @@ SETTINGS = [  # dotted path, label, unit
     ("latency_model.route_inflation", "RTT model: route inflation", "×"),
     ("latency_model.fiber_km_per_ms", "RTT model: light in fibre", "km/ms"),
 ]
+USER_EDIT, NOT_DOCUMENTED = "user edit", "not documented"   # the flags of core.briefing.FLAGS
+# provenance subject (the stem of data/*.csv's *_flag and *_source columns) -> the fields it covers
+NODE_PROVENANCE = {"price": ("price_usd_per_mwh",), "carbon_avg": ("carbon_avg_g_per_kwh",),
+                   "carbon_marginal": ("carbon_marginal_g_per_kwh",), "pue": ("pue",),
+                   "capacity": ("capacity_mw",), "coords": ("lat", "lon")}
+WORKLOAD_PROVENANCE = {"latency_budget": ("latency_budget_ms",), "state_pinned": ("state_pinned_share",),
+                       "gb_per_mwh": ("gb_per_mwh",), "migration_overhead": ("migration_overhead",),
+                       "residency": ("residency_bound",)}
+UNITS = {"price_usd_per_mwh": " $/MWh", "carbon_avg_g_per_kwh": " gCO₂/kWh",
+         "carbon_marginal_g_per_kwh": " gCO₂/kWh", "capacity_mw": " MW", "lat": "°", "lon": "°", "latency_budget_ms": " ms", "gb_per_mwh": " GB/MWh"}
 
 
 def _plain(value: Any) -> Any:
@@ -50,6 +61,65 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, float) and isinstance(b, (int, float)) and not isinstance(b, bool):
         return math.isclose(a, b, rel_tol=0, abs_tol=0) or a == b
     return a == b
+
+
+def _text(value: Any, field: str) -> str:
+    value = _plain(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}{UNITS.get(field, '')}"
+    return "none" if value is None else f"{value}{UNITS.get(field, '')}"
+
+
+def mark_user_edits(table: pd.DataFrame, default_table: pd.DataFrame, subjects: dict[str, tuple[str, ...]],
+                    id_column: str = "id") -> pd.DataFrame:
+    """``table`` (values merged with their ``<subject>_flag`` / ``<subject>_source`` columns) with
+    the flag of every value that differs from ``default_table``'s row of the same id set to
+    "user edit" and its source to "your value (default <value>: <source>)"; a row whose id the
+    default lacks, or a value without a flag, is "not documented". A missing flag column is added."""
+    out = table.reset_index(drop=True).copy()
+    ref = default_table.set_index(id_column)
+    for subject, fields in subjects.items():
+        flag, source = f"{subject}_flag", f"{subject}_source"
+        if flag not in out.columns:
+            out[flag] = None
+        out[flag] = out[flag].astype(object)
+        if source in out.columns:
+            out[source] = out[source].astype(object)
+        for i, item in enumerate(out[id_column]):
+            if item not in ref.index:
+                out.at[i, flag] = NOT_DOCUMENTED
+                continue
+            if all(_same(ref.at[item, f], out.at[i, f]) for f in fields):
+                continue
+            was = _plain(out.at[i, source]) if source in out.columns else None
+            default = ", ".join(_text(ref.at[item, f], f) for f in fields)
+            out.at[i, flag] = USER_EDIT
+            if source in out.columns:
+                out.at[i, source] = f"your value (default {default}" + (f": {was})" if was else ")")
+        out[flag] = out[flag].where(out[flag].notna() & (out[flag] != ""), NOT_DOCUMENTED)
+    return out
+
+
+def rtt_edited_pairs(default: Scenario, sc: Scenario) -> set[frozenset]:
+    """Node pairs {a, b} whose given round trip (either direction) differs from ``default``'s."""
+    pairs = set()
+    for s in set(default.rtt_ms) | set(sc.rtt_ms):
+        before, after = default.rtt_ms.get(s, {}), sc.rtt_ms.get(s, {})
+        pairs |= {frozenset((s, r)) for r in set(before) | set(after) if before.get(r) != after.get(r)}
+    return pairs
+
+
+def flag_counts(table: pd.DataFrame, subjects: Iterable[str]) -> pd.DataFrame:
+    """Tidy (subject, flag, count) of the ``<subject>_flag`` columns of ``table``."""
+    rows = []
+    for subject in subjects:
+        col = f"{subject}_flag"
+        if col in table.columns:
+            rows += [{"subject": subject, "flag": f, "count": int(c)}
+                     for f, c in table[col].value_counts(sort=False).items()]
+    return pd.DataFrame(rows, columns=["subject", "flag", "count"])
 
 
 def nodes_table(sc: Scenario) -> pd.DataFrame:
