@@ -89,6 +89,16 @@ def encode_state(state: ShareState) -> str:
     return text
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
+    """``json.loads`` hook: a key given twice is an error, as in a scenario file (docs/model.md)."""
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise LinkError(f"the link's state repeats the key {key[:40]!r}")
+        out[key] = value
+    return out
+
+
 def decode_state(text: str) -> ShareState:
     """Parse a URL parameter back into a :class:`ShareState` (not yet applied to a scenario)."""
     if not isinstance(text, str) or not text:
@@ -104,7 +114,7 @@ def decode_state(text: str) -> ShareState:
         raw = inflater.decompress(packed, MAX_JSON_BYTES + 1)
         if len(raw) > MAX_JSON_BYTES or inflater.unconsumed_tail:
             raise LinkError("the link's state is too large")
-        payload = json.loads(raw.decode("utf-8"))
+        payload = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_keys)
     except LinkError:
         raise
     except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError, RecursionError):

@@ -108,6 +108,12 @@ def test_payload_not_an_object_is_refused(payload):
     refused(pack_json(payload), "not an object")
 
 
+@pytest.mark.parametrize("raw", [b'{"relax_ms": 1, "relax_ms": 2}',
+                                 b'{"changes": {"prices.egress_usd_per_gb": 0.01, "prices.egress_usd_per_gb": 9}}'])
+def test_repeated_keys_are_refused(raw):
+    refused(pack(raw), "repeats the key")
+
+
 @pytest.mark.parametrize("payload", [{"changes": {}, "evil": 1}, {"scenario": {}}, {"relax": 5}])
 def test_unknown_keys_are_refused(payload):
     refused(pack_json(payload), "unknown keys")
