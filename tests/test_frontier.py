@@ -7,6 +7,7 @@ from core.frontier import breakpoints_ms, frontier
 from core.inputs import model_inputs
 from core.model import PlacementModel, solve_scenario
 from core.scenario import parse_scenario, update_scenario
+from test_invariants import Reference, variant
 
 SEEDS = range(8)
 
@@ -81,6 +82,66 @@ def test_frontier_is_a_step_function_between_breakpoints(random_scenario, seed):
     at = frontier(model, inp, budgets_ms=b, exact_pricing=False)["objective_usd"].to_numpy()
     mid = frontier(model, inp, budgets_ms=(b[:-1] + b[1:]) / 2, exact_pricing=False)["objective_usd"].to_numpy()
     assert_allclose(mid, at[:-1], rtol=1e-6, atol=1e-9 * _scale(at))
+
+
+def _step_row(exact, b: float):
+    """The exact frontier's row in force at budget ``b`` [ms]: the last breakpoint ≤ b (a
+    breakpoint within 1e-9 ms of b counts as b: the reference's great-circle distance is computed
+    by another formula, equal to ~1e-12 ms)."""
+    bps = exact["budget_ms"].to_numpy()
+    return exact.iloc[int(np.searchsorted(bps, b + 1e-9, side="right")) - 1]
+
+
+def _assert_row_matches(row, ref: Reference, what: str):
+    want = ref.outcome()
+    scale = max(1.0, abs(want["objective_usd"]), abs(want["cost_usd"]))
+    t_scale = max(1.0, want["emissions_avg_t"], want["emissions_marginal_t"])
+    assert_allclose(row["objective_usd"], want["objective_usd"], rtol=1e-6, atol=1e-7 * scale, err_msg=what)
+    assert_allclose(row["cost_usd"], want["cost_usd"], rtol=1e-6, atol=1e-6 * scale, err_msg=what)
+    assert_allclose(row["emissions_avg_t"], want["emissions_avg_t"], rtol=1e-6, atol=1e-6 * t_scale, err_msg=what)
+    assert_allclose(row["emissions_marginal_t"], want["emissions_marginal_t"], rtol=1e-6, atol=1e-6 * t_scale, err_msg=what)
+    assert_allclose(row["unserved_mw"], want["unserved_mw"], atol=1e-6, err_msg=what)
+    assert row["rid"] == pytest.approx(ref.rid(), abs=1e-12), what
+
+
+def _distinct_rtts_ms(ref: Reference) -> np.ndarray:
+    rtt = ref.rtt[~np.eye(ref.n, dtype=bool)]
+    return np.unique(rtt[np.isfinite(rtt)])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_exact_frontier_at_every_rtt_of_the_reference_and_beyond(random_scenario, seed):
+    # C(b) steps only at rtt values: at every distinct rtt of the independent reference (not only
+    # the breakpoints core chose) the exact frontier's step equals the reference's optimum at that
+    # budget, so a missed breakpoint shows; beyond the last breakpoint it equals a huge budget's.
+    d = random_scenario(seed)
+    _, model, inp = _model(d)
+    exact = frontier(model, inp)
+    ref = Reference(d)
+    rtts = _distinct_rtts_ms(ref)
+    bps = exact["budget_ms"].to_numpy()
+    assert bps[0] == 0.0 and all(np.isclose(rtts, b, rtol=0, atol=1e-9).any() for b in bps[1:])
+    for b in rtts:
+        _assert_row_matches(_step_row(exact, b), Reference(variant(d, budget_ms=b)), f"b = {b} ms")
+    huge = Reference(variant(d, budget_ms=1e9))
+    _assert_row_matches(exact.iloc[-1], huge, "beyond the last breakpoint")
+    _assert_row_matches(_step_row(exact, 1e9), huge, "beyond the last breakpoint")
+
+
+@pytest.mark.parametrize("seed", SEEDS[:4])
+def test_exact_per_class_frontier_at_every_rtt_of_the_reference_and_beyond(random_scenario, seed):
+    d = random_scenario(seed)
+    sc, model, inp = _model(d)
+    wid = sc.workload_ids[0]
+    exact = frontier(model, inp, workload=wid)
+
+    def only_class(b):  # that class's budget b, the others as given
+        out = variant(d)
+        out["workloads"][0]["latency_budget_ms"] = float(b)
+        return Reference(out)
+
+    for b in list(_distinct_rtts_ms(Reference(d))) + [1e9]:
+        _assert_row_matches(_step_row(exact, b), only_class(b), f"{wid} at b = {b} ms")
 
 
 def _breakpoint_case(tiny_scenario, legal=True):

@@ -1,12 +1,26 @@
 """Invariants of the placement LP on seeded random scenarios, each recomputed in the test from the
 scenario dict with plain numpy (own rtt, own mask, own unit costs) — and the optimum compared to an
-independent LP built here and solved with scipy.optimize.linprog (HiGHS)."""
+independent LP built here and solved with scipy.optimize.linprog (HiGHS).
+
+The same reference recomputes the metrics of MODEL.md from their definitions: RID (with its own
+unit objective), savings on both carbon signals against the local baseline, the friction
+waterfall (each step against the local baseline solved with the same frictions) and the average
+and marginal ERoL/CRoL of the uniform frontier; they are compared with core.metrics,
+core.frontier and core.analysis.Analysis. ``tests/test_frontier.py`` imports :class:`Reference`.
+"""
+import copy
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 from scipy.optimize import linprog
 
-from core.model import solve_scenario
+from conftest import build_random_scenario
+from core.analysis import Analysis
+from core.frontier import frontier
+from core.highs_lp import HighsLP
+from core.metrics import friction_waterfall, relocatable_demand_share
+from core.model import PlacementModel, solve_scenario
 from core.scenario import parse_scenario
 
 SEEDS = range(20)
@@ -31,8 +45,10 @@ class Reference:
         obj = {"carbon_signal": "marginal", "carbon_price_usd_per_t": 0.0} | d.get("objective", {})
         self.V = prices["unserved_usd_per_mwh"]
         self.tau = obj["carbon_price_usd_per_t"]
+        self.prices = prices
         p = np.array([x["price_usd_per_mwh"] for x in nodes])
         pue = np.array([x["pue"] for x in nodes])
+        self.p, self.pue = p, pue
         self.cap = np.array([x["capacity_mw"] for x in nodes])
         self.c_avg = np.array([x["carbon_avg_g_per_kwh"] for x in nodes])
         self.c_marg = np.array([x["carbon_marginal_g_per_kwh"] for x in nodes])
@@ -43,7 +59,7 @@ class Reference:
         g = np.array([w.get("gb_per_mwh", 0.0) for w in wls])
         omega = np.array([w.get("migration_overhead", 0.0) for w in wls])
         rho = [w.get("residency_bound", False) for w in wls]
-        self.sigma = sigma
+        self.sigma, self.g, self.omega = sigma, g, omega
         self.D = np.zeros((n, k))
         for e in d["demand"]:
             self.D[self.ids.index(e["node"]), self.wids.index(e["workload"])] += e["mw"]
@@ -95,8 +111,9 @@ class Reference:
     def emissions_t(self, x, carbon):
         return self.H * float(np.sum(x * self.ff * carbon[None, :, None] / 1000.0))
 
-    def linprog_objective_usd(self) -> float:
-        """min C + τE + H·V·Σu as an LP in (x, u), built from scratch, solved by linprog/HiGHS."""
+    def linprog_solution(self) -> tuple[float, np.ndarray, np.ndarray]:
+        """min C + τE + H·V·Σu as an LP in (x, u), built from scratch, solved by linprog/HiGHS:
+        the objective [$], x [s, r, k] and u [s, k] [MW]."""
         n, k = self.n, self.k
         nx, nu = n * n * k, n * k
         unit = self.unit_cost + self.tau * self.ff * self.c_obj[None, :, None] / 1000.0
@@ -129,12 +146,62 @@ class Reference:
         res = linprog(c, A_ub=np.array(a_ub) if a_ub else None, b_ub=np.array(b_ub) if b_ub else None,
                       A_eq=a_eq, b_eq=self.D.ravel(), bounds=bounds, method="highs")
         assert res.status == 0, res.message
-        return self.H * res.fun
+        return self.H * res.fun, res.x[:nx].reshape(n, n, k), res.x[nx:].reshape(n, k)
+
+    def linprog_objective_usd(self) -> float:
+        return self.linprog_solution()[0]
+
+    def outcome(self) -> dict[str, float]:
+        """Totals of the independent optimum: objective and cost [$], emissions on both signals
+        and on the objective's [tCO2], unserved [MW]. On these random scenarios they are the same
+        at every optimum: ties only swap work between service nodes that send it to the same
+        compute node at the same unit cost, which moves no MW between compute nodes."""
+        obj, x, u = self.linprog_solution()
+        return {"objective_usd": obj, "cost_usd": self.H * float(np.sum(x * self.unit_cost)),
+                "emissions_avg_t": self.emissions_t(x, self.c_avg),
+                "emissions_marginal_t": self.emissions_t(x, self.c_marg),
+                "emissions_t": self.emissions_t(x, self.c_obj), "unserved_mw": float(u.sum())}
+
+    def unit_objective_usd_per_mwh(self) -> np.ndarray:
+        """[s, r, k] MODEL.md's unit objective, written out from its definition:
+        PUE[r]·(1+ω[k]·[r≠s])·(p[r] + τ·c[r]/1000) + [r≠s]·(g[k]·e + φ), each friction term only
+        while its friction is on."""
+        e = self.prices["egress_usd_per_gb"] if self.fr["egress"] else 0.0
+        phi = self.prices["migration_usd_per_mwh"] if self.fr["migration"] else 0.0
+        omega = self.omega if self.fr["migration"] else np.zeros(self.k)
+        away = 1.0 - np.eye(self.n)
+        energy = self.p + self.tau * self.c_obj / 1000.0                                 # [r] $/MWh
+        factor = self.pue[None, :, None] * (1.0 + away[:, :, None] * omega[None, None, :])
+        return factor * energy[None, :, None] + away[:, :, None] * (self.g * e + phi)[None, None, :]
+
+    def rid(self) -> float:
+        """RID: the share of demand [MW/MW] of the (s, k) whose mask allows some r ≠ s with a
+        strictly lower unit objective than home."""
+        unit = self.unit_objective_usd_per_mwh()
+        movable = np.zeros((self.n, self.k), dtype=bool)
+        for s in range(self.n):
+            for j in range(self.k):
+                movable[s, j] = any(self.mask[s, r, j] and unit[s, r, j] < unit[s, s, j]
+                                    for r in range(self.n) if r != s)
+        total = self.D.sum()
+        return float(self.D[movable].sum() / total) if total > 0 else 0.0
 
 
-@pytest.fixture(params=list(SEEDS), ids=[f"seed{s}" for s in SEEDS])
-def case(request, random_scenario):
-    d = random_scenario(request.param)
+def variant(d: dict, budget_ms: float | None = None, frictions: dict | None = None) -> dict:
+    """A copy of the scenario dict with every budget set to ``budget_ms`` and/or the frictions."""
+    d = copy.deepcopy(d)
+    if budget_ms is not None:
+        for w in d["workloads"]:
+            w["latency_budget_ms"] = float(budget_ms)
+    if frictions is not None:
+        d["frictions"] = dict(frictions)
+    return d
+
+
+@pytest.fixture(scope="module", params=list(SEEDS), ids=[f"seed{s}" for s in SEEDS])
+def case(request):
+    # module scope: solved once per seed for every test below (none of them mutates the case)
+    d = build_random_scenario(request.param)
     sc = parse_scenario(d)
     sol = solve_scenario(sc)
     # the engine's index order must be the scenario's order for the comparisons below
@@ -210,3 +277,128 @@ def test_random_scenarios_exercise_the_rules(random_scenario):
             no_legal = Reference({**d, "frictions": {**d["frictions"], "legal": False}})
             seen["legal_blocks"] += bool(np.any(no_legal.mask & ~ref.mask & (ref.D > 0)[:, None, :]))
     assert all(v >= 2 for v in seen.values()), seen
+
+
+# --- metrics recomputed by the reference ------------------------------------------------------
+# MODEL.md's order of the friction waterfall, and the budgets of the uniform frontier checked
+WATERFALL_STEPS = ("egress", "migration", "state_locality", "legal", "capacity")
+UNIFORM_BUDGETS_MS = (0.0, 10.0, 30.0, 60.0, 120.0, 250.0, 1000.0)
+
+
+def _scale(*values) -> float:
+    return max([1.0] + [abs(v) for v in values])
+
+
+def test_rid_matches_reference(case):
+    d, sol, ref = case
+    inp = sol.inputs
+    assert relocatable_demand_share(inp) == pytest.approx(ref.rid(), abs=1e-12)
+    for b in UNIFORM_BUDGETS_MS:
+        want = Reference(variant(d, budget_ms=b)).rid()
+        assert relocatable_demand_share(inp, np.full(inp.n_workloads, b)) == pytest.approx(want, abs=1e-12), b
+
+
+def test_savings_on_both_signals_match_reference(case):
+    d, sol, ref = case
+    h = Analysis(parse_scenario(d)).headline(sol.inputs)
+    now, local = ref.outcome(), Reference(variant(d, budget_ms=0.0)).outcome()
+    usd = _scale(local["cost_usd"], local["objective_usd"])
+    t = _scale(local["emissions_avg_t"], local["emissions_marginal_t"])
+    assert_allclose(h["savings_usd"], local["cost_usd"] - now["cost_usd"], rtol=1e-6, atol=1e-6 * usd)
+    assert_allclose(h["objective_savings_usd"], local["objective_usd"] - now["objective_usd"], rtol=1e-6, atol=1e-6 * usd)
+    for key, col in (("carbon_savings_avg_t", "emissions_avg_t"), ("carbon_savings_marginal_t", "emissions_marginal_t"),
+                     ("carbon_savings_t", "emissions_t")):
+        assert_allclose(h[key], local[col] - now[col], rtol=1e-6, atol=1e-6 * t, err_msg=key)
+    assert h["rid"] == pytest.approx(ref.rid(), abs=1e-12)
+
+
+def _check_waterfall_against_reference(d: dict, df) -> None:
+    """Every row of a waterfall, at the frictions it names, against the reference: its savings
+    against the local baseline solved with the same frictions."""
+    previous = None
+    for _, row in df.iterrows():
+        named = set(row["frictions_on"].split(",")) - {"none"}
+        on = {f: f in named for f in FRICTIONS}
+        now = Reference(variant(d, frictions=on)).outcome()
+        local = Reference(variant(d, budget_ms=0.0, frictions=on)).outcome()   # same frictions
+        usd, t = _scale(local["cost_usd"]), _scale(local["emissions_avg_t"], local["emissions_marginal_t"])
+        saved = local["cost_usd"] - now["cost_usd"]
+        assert_allclose(row["savings_usd"], saved, rtol=1e-6, atol=1e-6 * usd, err_msg=str(on))
+        for key, col in (("carbon_savings_avg_t", "emissions_avg_t"),
+                         ("carbon_savings_marginal_t", "emissions_marginal_t"), ("carbon_savings_t", "emissions_t")):
+            assert_allclose(row[key], local[col] - now[col], rtol=1e-6, atol=1e-6 * t, err_msg=f"{key} {on}")
+        assert_allclose(row["unserved_mw"], now["unserved_mw"], atol=1e-6)
+        assert_allclose(row["change_usd"], saved if previous is None else saved - previous, rtol=1e-6, atol=2e-6 * usd)
+        previous = saved
+
+
+def test_full_waterfall_matches_reference_step_by_step(case):
+    # MODEL.md: every friction off, then egress, migration, state locality, legal, capacity on in turn
+    d, sol, _ = case
+    sc = parse_scenario(d)
+    df = friction_waterfall(HighsLP(tuple(sc.node_ids), tuple(sc.workload_ids)), sol.inputs)
+    cumulative = [",".join(WATERFALL_STEPS[:i]) or "none" for i in range(len(WATERFALL_STEPS) + 1)]
+    assert df["frictions_on"].tolist() == cumulative
+    _check_waterfall_against_reference(d, df)
+
+
+def test_session_waterfall_matches_reference_step_by_step(case):
+    # the dashboard's waterfall (Analysis, warm HiGHS), whatever steps it takes: each row against
+    # the reference at the frictions it names; it starts from none and ends at the scenario's own
+    d, sol, _ = case
+    df = Analysis(parse_scenario(d)).waterfall(sol.inputs)
+    assert df["frictions_on"].iloc[0] == "none"
+    _check_waterfall_against_reference(d, df)
+
+
+def test_uniform_frontier_returns_on_latency_match_reference(case):
+    d, sol, _ = case
+    sc, inp = parse_scenario(d), sol.inputs
+    points = [Reference(variant(d, budget_ms=b)).outcome() for b in UNIFORM_BUDGETS_MS]
+    zero = points[0]                                                    # C(0): the local baseline
+    b = np.array(UNIFORM_BUDGETS_MS)
+    cost = np.array([p["cost_usd"] for p in points])
+    emis = np.array([p["emissions_t"] for p in points])
+    usd, t = _scale(*cost), _scale(*emis)
+    want = {
+        "savings_usd": (zero["cost_usd"] - cost, usd),
+        "carbon_savings_t": (zero["emissions_t"] - emis, t),
+        "carbon_savings_avg_t": (zero["emissions_avg_t"] - np.array([p["emissions_avg_t"] for p in points]), t),
+        "carbon_savings_marginal_t": (zero["emissions_marginal_t"] - np.array([p["emissions_marginal_t"] for p in points]), t),
+        # MODEL.md: average (C(0) − C(b)) / b, marginal (C(b_{i-1}) − C(b_i)) / (b_i − b_{i-1}); none at b = 0
+        "erol_avg_usd_per_ms": (np.r_[np.nan, (zero["cost_usd"] - cost[1:]) / b[1:]], usd / b[1]),
+        "crol_avg_t_per_ms": (np.r_[np.nan, (zero["emissions_t"] - emis[1:]) / b[1:]], t / b[1]),
+        "erol_marginal_usd_per_ms": (np.r_[np.nan, -np.diff(cost) / np.diff(b)], usd / b[1]),
+        "crol_marginal_t_per_ms": (np.r_[np.nan, -np.diff(emis) / np.diff(b)], t / b[1]),
+        "rid": (np.array([Reference(variant(d, budget_ms=x)).rid() for x in b]), 1e-6),
+    }
+    mwh = float(sum(e["mw"] for e in d["demand"])) * d["period_hours"]
+    want["erol_avg_usd_per_ms_per_mwh"] = (want["erol_avg_usd_per_ms"][0] / mwh, usd / b[1] / mwh)
+    engines = [("highs", Analysis(sc).frontier(inp, list(b)))]
+    if int(d["name"].split()[-1]) % 2 == 0:                      # the model of record on half the seeds
+        engines.append(("cvxpy", frontier(PlacementModel.for_scenario(sc), inp, budgets_ms=b)))
+    for engine, df in engines:
+        assert_allclose(df["budget_ms"], b, rtol=0)
+        for col, (expected, scale) in want.items():
+            assert_allclose(df[col], expected, rtol=1e-6, atol=1e-6 * scale, err_msg=f"{engine} {col}")
+
+
+def test_random_scenarios_exercise_the_metrics(random_scenario):
+    """Guard: the metric comparisons above see RID strictly between 0 and 1, RID that grows with
+    the budget, capacity friction that changes the local baseline (home demand above home
+    capacity), both carbon signals with different savings, and a carbon price."""
+    seen = {"rid_between": 0, "rid_grows": 0, "home_over_capacity": 0, "signals_differ": 0, "carbon_price": 0}
+    for seed in SEEDS:
+        d = random_scenario(seed)
+        ref = Reference(d)
+        rids = [Reference(variant(d, budget_ms=b)).rid() for b in UNIFORM_BUDGETS_MS]
+        seen["rid_between"] += 0 < ref.rid() < 1
+        seen["rid_grows"] += rids[-1] > rids[1] > 0
+        home_cap = np.where(ref.cap > 0, ref.cap, np.inf)
+        seen["home_over_capacity"] += bool(np.any(ref.D.sum(axis=1) > home_cap))
+        now, local = ref.outcome(), Reference(variant(d, budget_ms=0.0)).outcome()
+        gap_avg = local["emissions_avg_t"] - now["emissions_avg_t"]
+        gap_marg = local["emissions_marginal_t"] - now["emissions_marginal_t"]
+        seen["signals_differ"] += abs(gap_avg - gap_marg) > 1e-3 * _scale(gap_avg, gap_marg)
+        seen["carbon_price"] += ref.tau > 0
+    assert all(v >= 3 for v in seen.values()), seen

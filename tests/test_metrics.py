@@ -180,3 +180,70 @@ def test_friction_waterfall_ends_match_direct_solves(tiny_scenario, random_scena
             sol, local = solve_scenario(sc_f), solve_scenario(with_budgets_ms(sc_f, 0))
             scale = max(1.0, local.cost_usd)
             assert_allclose(df["savings_usd"].iloc[row], local.cost_usd - sol.cost_usd, rtol=1e-6, atol=1e-7 * scale)
+
+
+# --- break-even edge cases through break_even (g = 0, e = 0, no carbon gap) ------------------------
+
+def _pair(tiny_scenario, **kw):
+    sc = parse_scenario(tiny_scenario(**kw))
+    inp = model_inputs(sc)
+    return sc, break_even(inp, "w").set_index(["service", "compute"])
+
+
+def test_break_even_without_data_egress_price_is_infinite(tiny_scenario):
+    # g = 0: no egress price makes relocation stop. home $100, 500 g/kWh; away $50, 100 g/kWh; φ = 2.
+    # gross (τ = 0) = 100 − 50 = 50; transfer = 0·e + 2 = 2; net 48; g* = (50 − 2)/0.02 = 2400 GB/MWh;
+    # carbon gap = (500 − 100)/1000 = 0.4 t/MWh; τ* = (2 − 50)/0.4 = −120 $/t (pays at any τ ≥ 0).
+    # Reverse (away → home): gross = 50 − 100 = −50, τ* = (2 + 50)/(−0.4) = −130 $/t, e* = inf too.
+    kw = dict(nodes=[{"id": "home", "carbon_marginal_g_per_kwh": 500},
+                     {"id": "away", "price_usd_per_mwh": 50, "carbon_marginal_g_per_kwh": 100}],
+              workloads=[{"id": "w", "gb_per_mwh": 0}], prices={"migration_usd_per_mwh": 2})
+    sc, df = _pair(tiny_scenario, **kw)
+    row = df.loc[("home", "away")]
+    assert row["break_even_egress_usd_per_gb"] == np.inf and df.loc[("away", "home"), "break_even_egress_usd_per_gb"] == np.inf
+    assert_allclose([row["gross_benefit_usd_per_mwh"], row["transfer_usd_per_mwh"], row["net_benefit_usd_per_mwh"]],
+                    [50, 2, 48], rtol=1e-12)
+    assert_allclose(row["break_even_gb_per_mwh"], 2400, rtol=1e-12)
+    assert_allclose(row["break_even_carbon_price_usd_per_t"], -120, rtol=1e-12)
+    assert_allclose(df.loc[("away", "home"), "break_even_carbon_price_usd_per_t"], -130, rtol=1e-12)
+    # and the LP agrees: at an absurd egress price the 10 MW still move (no data to pay for)
+    sol = solve_scenario(update_scenario(sc, {"prices.egress_usd_per_gb": 1e4}))
+    assert_allclose(sol.x_mw[0, 1, 0], 10.0, atol=1e-6)
+
+
+def test_break_even_with_free_egress_data_intensity_is_infinite(tiny_scenario):
+    # e = 0: no data intensity makes relocation stop. g = 40, φ = 2, gross = 50:
+    # e* = (50 − 2)/40 = 1.2 $/GB; g* = inf (every pair); no carbon anywhere → τ* nan.
+    kw = dict(workloads=[{"id": "w", "gb_per_mwh": 40}],
+              prices={"egress_usd_per_gb": 0.0, "migration_usd_per_mwh": 2})
+    sc, df = _pair(tiny_scenario, **kw)
+    assert (df["break_even_gb_per_mwh"] == np.inf).all()
+    row = df.loc[("home", "away")]
+    assert_allclose([row["net_benefit_usd_per_mwh"], row["break_even_egress_usd_per_gb"]], [48, 1.2], rtol=1e-12)
+    assert np.isnan(row["break_even_carbon_price_usd_per_t"])
+    # the LP: with free egress even 10^6 GB/MWh move
+    sol = solve_scenario(update_scenario(sc, {"workloads.w.gb_per_mwh": 1e6}))
+    assert_allclose(sol.x_mw[0, 1, 0], 10.0, atol=1e-6)
+
+
+@pytest.mark.parametrize("kw", [
+    # the same intensity and PUE at both ends
+    dict(nodes=[{"id": "home", "carbon_marginal_g_per_kwh": 300}, {"id": "away", "price_usd_per_mwh": 50,
+                                                                   "carbon_marginal_g_per_kwh": 300}]),
+    # different PUE and overhead that cancel: home 1.2·500 = away 1.0·(1 + 0.2)·500 = 600 kg/MWh
+    dict(nodes=[{"id": "home", "pue": 1.2, "carbon_marginal_g_per_kwh": 500},
+                {"id": "away", "price_usd_per_mwh": 50, "carbon_marginal_g_per_kwh": 500}],
+         workloads=[{"id": "w", "migration_overhead": 0.2}]),
+])
+def test_break_even_without_a_carbon_gap_has_no_carbon_price(tiny_scenario, kw):
+    # carbon gap (PUE_s·c_s − PUE_r(1+ω)·c_r)/1000 = 0 for home → away: no τ changes it → nan
+    # (in the second case the reverse pair has a gap: 1.0·0.5 − 1.2·1.2·0.5 = −0.22 t/MWh)
+    sc, df = _pair(tiny_scenario, objective={"carbon_price_usd_per_t": 40}, **kw)
+    assert np.isnan(df.loc[("home", "away"), "break_even_carbon_price_usd_per_t"])
+    assert np.isnan(df.loc[("away", "home"), "break_even_carbon_price_usd_per_t"]) == ("workloads" not in kw)
+    # the net benefit is then the energy gap alone, at any τ: first case 100 − 50 = 50;
+    # second 1.2·100 − 1.2·50 = 60 $/MWh (g = 0, φ = 0)
+    expected = 50.0 if "workloads" not in kw else 60.0
+    assert_allclose(df.loc[("home", "away"), "net_benefit_usd_per_mwh"], expected, rtol=1e-12)
+    low, high = (solve_scenario(update_scenario(sc, {"objective.carbon_price_usd_per_t": tau})) for tau in (0.0, 1e4))
+    assert_allclose(low.x_mw, high.x_mw, atol=1e-6)

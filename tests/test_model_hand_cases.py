@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from core.analysis import Analysis
 from core.inputs import model_inputs
+from core.metrics import friction_waterfall
 from core.model import PlacementModel, solve_scenario
 from core.scenario import parse_scenario
 
@@ -246,3 +248,69 @@ def test_h_problem_is_dpp_and_not_rebuilt(tiny_scenario):
     assert_allclose([second.cost_usd, third.cost_usd], [10000.0, 17500.0], rtol=RTOL)
     # the first solution's placement is not overwritten by later solves
     assert_allclose(first.x_mw[:, :, 0], [[0.0, 10.0], [0.0, 0.0]], atol=ATOL_MW)
+
+
+# --- (i) home capacity below home demand: the waterfall's per-step local baseline ---------------
+
+def _short_home(tiny_scenario):
+    # home: $100, cap 6 MW, 10 MW of demand; away: $50, cap 5 MW, 20 ms. Carbon (avg / marginal):
+    # home 400 / 600, away 100 / 300 g/kWh. g = 50 GB/MWh at e = 0.2 $/GB (10 $/MWh), ω = 0.1,
+    # σ = 0.3, φ = 0, τ = 0, V = 1000 $/MWh, H = 10 h, budget 50 ms, no residency zones.
+    return tiny_scenario(
+        nodes=[{"id": "home", "capacity_mw": 6, "carbon_avg_g_per_kwh": 400, "carbon_marginal_g_per_kwh": 600},
+               {"id": "away", "price_usd_per_mwh": 50, "capacity_mw": 5,
+                "carbon_avg_g_per_kwh": 100, "carbon_marginal_g_per_kwh": 300}],
+        workloads=[{"id": "w", "state_pinned_share": 0.3, "gb_per_mwh": 50, "migration_overhead": 0.1}],
+        prices={"egress_usd_per_gb": 0.2, "unserved_usd_per_mwh": 1000})
+
+
+def test_i_waterfall_local_baseline_follows_the_capacity_friction(tiny_scenario):
+    """Each step's savings are against the local baseline solved with the same frictions.
+
+    Local baseline (budget 0, home only):
+      capacity off: 10 MW at home: C = 10 h·10·100 = 10000 $; E_avg = 10·10·0.4 = 40 t, E_marg = 60 t.
+      capacity on:  6 MW at home, 4 MW unserved: C = 10·6·100 = 6000 $ (unserved is not a cost, it
+                    is penalised in the objective: 6000 + 10·1000·4 = 46000 $); E_avg = 10·6·0.4 = 24 t,
+                    E_marg = 10·6·0.6 = 36 t.
+    Steps (away's unit cost; placement; C; E_avg; E_marg):
+      none:        50;                 10 away, F = 10;          5000; 10;   30
+      + egress:    50 + 10 = 60;       same;                      6000; 10;   30
+      + migration: 1.1·50 + 10 = 65;   F = 11;                    6500; 11;   33
+      + locality:  3 MW pinned home, 7 away (F = 7.7): C = 10·(300 + 455) = 7550;
+                   E_avg = 10·(3·0.4 + 7.7·0.1) = 19.7; E_marg = 10·(3·0.6 + 7.7·0.3) = 41.1
+      + legal:     no zones, unchanged
+      + capacity:  away full at 5 MW, the other 5 at home (100 < V): C = 10·(5·100 + 5·65) = 8250;
+                   E_avg = 10·(5·0.4 + 5.5·0.1) = 25.5; E_marg = 10·(5·0.6 + 5.5·0.3) = 46.5
+    Savings (against the baseline of the same frictions: 10000 $ / 40 t / 60 t, and with capacity
+    on 6000 $ / 24 t / 36 t):
+      $: 5000, 4000, 3500, 2450, 2450, 6000 − 8250 = −2250 (against 10000 it would be +1750)
+      t avg: 30, 30, 29, 20.3, 20.3, 24 − 25.5 = −1.5;  t marginal: 30, 30, 27, 18.9, 18.9, 36 − 46.5 = −10.5
+      objective $ at the capacity step: 46000 − 8250 = 37750 (serving 4 MW more pays).
+    """
+    sc = parse_scenario(_short_home(tiny_scenario))
+    df = friction_waterfall(PlacementModel.for_scenario(sc), model_inputs(sc))
+    assert_allclose(df["savings_usd"], [5000, 4000, 3500, 2450, 2450, -2250], rtol=RTOL)
+    assert_allclose(df["change_usd"], [5000, -1000, -500, -1050, 0, -4700], rtol=RTOL, atol=1e-6)
+    assert_allclose(df["carbon_savings_avg_t"], [30, 30, 29, 20.3, 20.3, -1.5], rtol=RTOL)
+    assert_allclose(df["carbon_savings_marginal_t"], [30, 30, 27, 18.9, 18.9, -10.5], rtol=RTOL)
+    assert_allclose(df["carbon_savings_t"], df["carbon_savings_marginal_t"], rtol=0)   # the marginal signal
+    assert_allclose(df["objective_savings_usd"].iloc[-1], 37750, rtol=RTOL)
+    assert_allclose(df["relocated_share"], [1, 1, 1, 0.7, 0.7, 0.5], atol=ATOL_MW)
+    assert_allclose(df["unserved_mw"], 0.0, atol=ATOL_MW)
+
+
+def test_i_headline_against_a_baseline_with_unserved_demand(tiny_scenario):
+    """All frictions on (the capacity step above): the explorer's headline numbers by hand.
+
+    C = 8250 $, E_avg = 25.5 t, E_marg = 46.5 t, nothing unserved; local: C = 6000 $, 4 MW
+    unserved. Savings −2250 $, carbon savings −1.5 t (avg) and −10.5 t (marginal). RID: home's
+    unit objective 100 $/MWh, away's 65 within 20 ≤ 50 ms → all 10 MW relocatable: RID = 1;
+    realized relocation 5/10 = 0.5.
+    """
+    sc = parse_scenario(_short_home(tiny_scenario))
+    h = Analysis(sc).headline(model_inputs(sc))
+    assert_allclose([h["cost_usd"], h["emissions_avg_t"], h["emissions_marginal_t"]], [8250, 25.5, 46.5], rtol=RTOL)
+    assert_allclose([h["local_cost_usd"], h["local_unserved_mw"], h["unserved_mw"]], [6000, 4, 0], atol=ATOL_MW)
+    assert_allclose([h["savings_usd"], h["carbon_savings_avg_t"], h["carbon_savings_marginal_t"]],
+                    [-2250, -1.5, -10.5], rtol=RTOL)
+    assert_allclose([h["rid"], h["relocated_share"]], [1.0, 0.5], atol=1e-9)
