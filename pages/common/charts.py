@@ -1,12 +1,17 @@
 """Pure Plotly figure builders for the analysis pages (frontier, layers, break-even, frictions,
-digital vs physical, presentation).
+digital vs physical, presentation), their plain-language descriptions, and :func:`show`.
 
-Each takes tidy DataFrames from :mod:`core` (column names as core writes them) and labels,
-and returns a styled ``go.Figure``; none imports streamlit. Every axis names its unit. Show a
-figure with ``st.plotly_chart(fig, theme=None)`` so Streamlit keeps the "elf" template.
+Each builder takes tidy DataFrames from :mod:`core` (column names as core writes them) and labels,
+and returns a styled ``go.Figure``; no builder imports streamlit. Every axis names its unit.
+:func:`describe` writes a figure's alt text from its data; :func:`show` draws a figure the way
+every page does (``theme=None`` so Streamlit keeps the "elf" template) with that text after it
+for screen readers. Colour is never the only cue: lines of different meaning differ in dash too,
+bars and areas of the execution layers in pattern.
 """
 from __future__ import annotations
 
+import html
+import re
 from typing import Sequence
 
 import numpy as np
@@ -15,7 +20,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from pages.common.theme import (BLACK, BLUE, GREY, LAYER_COLOURS, ORANGE, SHARE_COLOURS, SIGNAL_COLOURS, SKY_BLUE,
-                                UNSERVED_COLOUR, fmt_usd, style)
+                                SR_ONLY, UNSERVED_COLOUR, fmt_num, fmt_usd, style, workload_colour, workload_dash)
 
 LAYER_LABELS = {"local": "Local (at home)", "regional": "Regional", "energy-oriented": "Energy-oriented"}
 LAYER_COLUMNS = {"local": "local_mw", "regional": "regional_mw", "energy-oriented": "energy_oriented_mw"}
@@ -24,6 +29,14 @@ HOME_GREY = "#F0F0F0"
 DIVERGING = [[0.0, ORANGE], [0.5, "#F7F7F7"], [1.0, BLUE]]
 """Net benefit: orange where relocation loses money, blue where it pays (0 is white)."""
 SHARE_SCALE = [[0.0, "#FFFFFF"], [0.5, SKY_BLUE], [1.0, BLUE]]
+LAYER_PATTERNS = {"local": "", "regional": "/", "energy-oriented": "."}
+"""Fill pattern of each execution layer's bars and areas (a cue besides colour)."""
+
+
+def _layer_pattern(layer: str) -> dict:
+    """A light overlay of the layer's pattern on its colour (no pattern for "local")."""
+    return dict(shape=LAYER_PATTERNS[layer], fillmode="overlay", fgcolor="white", fgopacity=0.45, solidity=0.25)
+
 FRICTION_LABELS = {"egress": "Egress", "migration": "Migration", "state_locality": "State locality",
                    "legal": "Legal (residency)", "capacity": "Capacity"}
 
@@ -115,7 +128,7 @@ def frontier_levels_figure(df: pd.DataFrame, *, view: str = "savings", signal: s
                                            dash="solid" if sig == signal else "dot"),
                                  hovertemplate=f"%{{x:.1f}} ms: %{{y:,.0f}} tCO2<extra>{sig}</extra>", **common), 2, 1)
     fig.add_trace(go.Scatter(x=x, y=100 * d["rid"], name="Share that could gain by moving (RID)",
-                             line=dict(color=SHARE_COLOURS["rid"], width=2),
+                             line=dict(color=SHARE_COLOURS["rid"], width=2, dash="dash"),
                              hovertemplate="%{x:.1f} ms: RID %{y:.1f}% of demand<extra></extra>", **common), 3, 1)
     fig.add_trace(go.Scatter(x=x, y=100 * d["relocated_share"], name="Share relocated (realized)",
                              line=dict(color=SHARE_COLOURS["relocated"], width=3),
@@ -196,7 +209,8 @@ def layers_share_figure(layers: pd.DataFrame, workload_ids: Sequence[str],
         part = layers[layers["layer"] == layer].set_index("workload").reindex(order)
         share = 100 * part["share"].fillna(0)
         fig.add_trace(go.Bar(
-            y=labels, x=share, orientation="h", name=LAYER_LABELS[layer], marker_color=LAYER_COLOURS[layer],
+            y=labels, x=share, orientation="h", name=LAYER_LABELS[layer],
+            marker=dict(color=LAYER_COLOURS[layer], pattern=_layer_pattern(layer)),
             text=[f"{v:.0f}%" if v >= 6 else "" for v in share], textposition="inside", insidetextanchor="middle",
             customdata=part["mw"].fillna(0), textfont=dict(color="white" if layer != "local" else BLACK),
             hovertemplate="%{y}: %{x:.1f}% (%{customdata:,.1f} MW)<extra>" + LAYER_LABELS[layer] + "</extra>"))
@@ -217,6 +231,7 @@ def layers_frontier_figure(df: pd.DataFrame, *, demand_mw: float | None = None, 
         fig.add_trace(go.Scatter(x=d["budget_ms"], y=d[col], name=LAYER_LABELS[layer], stackgroup="layers",
                                  line=dict(shape="hv", width=0.5, color=LAYER_COLOURS[layer]),
                                  fillcolor=LAYER_COLOURS[layer],
+                                 fillpattern=_layer_pattern(layer),
                                  hovertemplate="%{x:.1f} ms: %{y:,.1f} MW<extra>" + LAYER_LABELS[layer] + "</extra>"))
     if (d["unserved_mw"] > 1e-6).any():
         fig.add_trace(go.Scatter(x=d["budget_ms"], y=d["unserved_mw"], name="Unserved", stackgroup="layers",
@@ -476,3 +491,202 @@ def big_number(x: float) -> str:
         if ax >= size:
             return f"{x / size:,.3g} {word}"
     return f"{x:,.0f}" if ax >= 100 else f"{x:,.3g}"
+
+
+# --- workload lines ------------------------------------------------------------------------
+
+def workload_line(workload_id: str, workload_ids: Sequence[str], width: float = 3) -> dict:
+    """``line=`` of a workload class's trace: its colour and its dash (so colour is not the only cue)."""
+    return dict(color=workload_colour(workload_id, workload_ids), dash=workload_dash(workload_id, workload_ids),
+                width=width)
+
+
+# --- alt text ------------------------------------------------------------------------------
+
+MAX_SERIES_DESCRIBED = 10
+MAX_CATEGORIES_LISTED = 12
+
+
+def _plain(text) -> str:
+    """Figure text without its HTML: <br> becomes a space, tags go, entities are decoded."""
+    if text is None:
+        return ""
+    t = re.sub(r"<br\s*/?>", " ", str(text), flags=re.I)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", t)).split())
+
+
+def _axis(fig: go.Figure, ref: str | None, letter: str):
+    """The layout axis a trace's ``xaxis``/``yaxis`` reference ("x2") names."""
+    ref = ref or letter
+    return fig.layout[f"{letter}axis{ref[1:]}"]
+
+
+def _axis_title(fig: go.Figure, ref: str | None, letter: str) -> str:
+    """An axis's title; for shared axes of subplots, the title of the one axis that has it."""
+    title = _plain(_axis(fig, ref, letter).title.text)
+    if title:
+        return title
+    for key in sorted(k for k in fig.layout.to_plotly_json() if k.startswith(f"{letter}axis")):
+        title = _plain(fig.layout[key].title.text)
+        if title:
+            return title
+    return ""
+
+
+def _number(v, prefix: str = "", suffix: str = "") -> str:
+    """A value as words for the description: 3 significant figures, "million"/"billion" when large."""
+    if isinstance(v, str):
+        return _plain(v)
+    if v is None or not np.isfinite(float(v)):
+        return "no value"
+    v = float(v)
+    a = abs(v)
+    body = big_number(a) if a >= 1e6 else f"{a:,.0f}" if a >= 100 else f"{a:.3g}"
+    return f"{'-' if v < 0 and body != '0' else ''}{prefix}{body}{suffix}"
+
+
+def _unit(title: str) -> tuple[str, str]:
+    """(prefix, suffix) for values on an axis, from the unit in its title's last parentheses:
+    "Latency budget (ms of extra round trip)" → ("", " ms"), "Carbon price τ ($ per tCO2)" → ("$", ""),
+    or from a short title that is a unit: "% of demand" → ("", "%"), "tCO2" → ("", " tCO2")."""
+    m = re.search(r"\(([^()]*)\)\s*$", title or "")
+    inner = m.group(1) if m else (title or "")
+    token = re.split(r"[ ,]", inner.strip())[0] if inner else ""
+    unit_like = len(token) <= 3 or bool(re.search(r"[%$/0-9]", token))
+    if not token or len(token) > 6 or not (m or unit_like):
+        return "", ""
+    if token.startswith("$"):
+        return "$", token[1:]
+    return "", token if token == "%" else f" {token}"
+
+
+def _formatter(fig: go.Figure, ref: str | None, letter: str, with_unit: bool):
+    """How to write a value on one of the figure's axes (None when the axis has custom tick labels,
+    e.g. log values drawn on a linear axis: its raw values would mislead)."""
+    ax = _axis(fig, ref, letter)
+    if ax.ticktext:
+        return None
+    pre, suf = (ax.tickprefix or "", ax.ticksuffix or "")
+    if with_unit and not (pre or suf):
+        pre, suf = _unit(_axis_title(fig, ref, letter))
+    return lambda v: _number(v, pre, suf)
+
+
+def _values(trace_values) -> list:
+    return [] if trace_values is None else list(np.asarray(trace_values, dtype=object).ravel())
+
+
+def _numeric(values: list) -> np.ndarray | None:
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    return arr
+
+
+def _series_words(name: str, xs: list, ys: list, fx, fy) -> str:
+    """One line or set of points: its first and last values and where it is highest and lowest."""
+    y = _numeric(ys)
+    if y is None or not np.isfinite(y).any():
+        return f"{name}: no values."
+    ok = np.flatnonzero(np.isfinite(y))
+    first, last = ok[0], ok[-1]
+    hi, lo = ok[np.argmax(y[ok])], ok[np.argmin(y[ok])]
+    at = (lambda i: f" at {fx(xs[i])}") if fx and len(xs) == len(ys) else (lambda i: "")
+    if first == last:
+        return f"{name}: {fy(y[first])}{at(first)}."
+    return (f"{name}: {len(ok)} points, from {fy(y[first])}{at(first)} to {fy(y[last])}{at(last)}; "
+            f"highest {fy(y[hi])}{at(hi)}, lowest {fy(y[lo])}{at(lo)}.")
+
+
+def _categories_words(name: str, cats: list, vals: list, fv, texts: list | None = None) -> str:
+    """Bars: each category and its value (or its label), up to MAX_CATEGORIES_LISTED of them."""
+    words = [f"{_plain(c)} {_plain(t) if t not in (None, '') else fv(v)}"
+             for c, v, t in zip(cats, vals, texts or [None] * len(cats))]
+    more = len(words) - MAX_CATEGORIES_LISTED
+    shown = "; ".join(words[:MAX_CATEGORIES_LISTED]) + (f"; and {more} more" if more > 0 else "")
+    return f"{name}: {shown}."
+
+
+def _heatmap_words(fig: go.Figure, name: str, trace) -> str:
+    """A grid: how many cells, the range of its values and where the extremes are."""
+    z = _numeric(np.asarray(trace.z, dtype=object).tolist()) if trace.z is not None else None
+    if z is None or z.ndim != 2 or not np.isfinite(z).any():
+        return f"{name}: no values."
+    finite = np.isfinite(z)
+    what = _plain(trace.colorbar.title.text) if trace.colorbar and trace.colorbar.title else ""
+    if np.nanmin(z) == np.nanmax(z):
+        n = int(finite.sum())
+        return f"{name}: {n} cell{'s' if n != 1 else ''}."
+    xs = _values(trace.x) or list(range(z.shape[1]))
+    ys = _values(trace.y) or list(range(z.shape[0]))
+    ticks = bool(_axis(fig, trace.xaxis, "x").ticktext) or bool(_axis(fig, trace.yaxis, "y").ticktext)
+    i_hi, j_hi = np.unravel_index(np.nanargmax(z), z.shape)
+    i_lo, j_lo = np.unravel_index(np.nanargmin(z), z.shape)
+    xt, yt = _axis_title(fig, trace.xaxis, "x") or "x", _axis_title(fig, trace.yaxis, "y") or "y"
+    where = (lambda i, j: "") if ticks or len(xs) != z.shape[1] or len(ys) != z.shape[0] else \
+        (lambda i, j: f" ({xt}: {_number(xs[j])}; {yt}: {_number(ys[i])})")
+    unit = f" ({what})" if what else ""
+    return (f"{name}{unit}: {int(finite.sum())} cells, from {_number(z[i_lo, j_lo])}{where(i_lo, j_lo)} "
+            f"to {_number(z[i_hi, j_hi])}{where(i_hi, j_hi)}.")
+
+
+def describe(fig: go.Figure) -> str:
+    """Plain-language alt text of a figure, written from its data: the title (or subplot titles),
+    the axes' titles with their units, and for each visible series its name and values (first and
+    last, highest and lowest, or each bar's value)."""
+    parts = []
+    title = _plain(fig.layout.title.text)
+    subtitles = [_plain(a.text) for a in fig.layout.annotations
+                 if a.xref == "paper" and a.yref == "paper" and a.yanchor == "bottom" and a.text]
+    heads = [t for t in [title, *subtitles] if t]
+    parts.append(("Chart: " + "; ".join(heads) + ".") if heads else "Chart.")
+    traces = [t for t in fig.data
+              if t.visible not in (False, "legendonly") and "text" != (getattr(t, "mode", None) or "")
+              and not (t.hoverinfo == "skip" and t.showlegend is False)]
+    y_titles = {_axis_title(fig, getattr(t, "yaxis", None), "y") for t in traces}
+    x_titles = [x for x in dict.fromkeys(_axis_title(fig, getattr(t, "xaxis", None), "x") for t in traces) if x]
+    if x_titles:
+        parts.append("Horizontal axis: " + "; ".join(x_titles) + ".")
+    if len(y_titles) == 1 and next(iter(y_titles)):
+        parts.append(f"Vertical axis: {next(iter(y_titles))}.")
+    for k, t in enumerate(traces[:MAX_SERIES_DESCRIBED]):
+        name = _plain(t.name) or f"Series {k + 1}"
+        fx = _formatter(fig, getattr(t, "xaxis", None), "x", with_unit=True)
+        fy = _formatter(fig, getattr(t, "yaxis", None), "y", with_unit=True) or _number
+        ytitle = _axis_title(fig, getattr(t, "yaxis", None), "y")
+        label = f"{name} ({ytitle})" if len(y_titles) > 1 and ytitle else name
+        if t.type == "heatmap":
+            parts.append(_heatmap_words(fig, name, t))
+        elif t.type == "waterfall":
+            parts.append(_categories_words(name if t.name else "Steps", _values(t.x), _values(t.y), fy,
+                                           _values(t.text)))
+        elif t.type == "bar" and t.orientation == "h":
+            xtitle = _axis_title(fig, getattr(t, "xaxis", None), "x")
+            parts.append(_categories_words(f"{name} ({xtitle})" if xtitle else name, _values(t.y), _values(t.x),
+                                           fx or _number))
+        elif t.type == "bar" and _numeric(_values(t.x)) is None:
+            parts.append(_categories_words(label, _values(t.x), _values(t.y), fy))
+        elif getattr(t, "x", None) is not None and getattr(t, "y", None) is not None:
+            parts.append(_series_words(label, _values(t.x), _values(t.y), fx, fy))
+        else:
+            parts.append(f"{name}.")
+    more = len(traces) - MAX_SERIES_DESCRIBED
+    if more > 0:
+        parts.append(f"And {more} more series.")
+    return " ".join(parts)
+
+
+def show(fig: go.Figure, *, key: str, alt: str | None = None, **kwargs):
+    """Draw ``fig`` as the pages do (``theme=None``, ``width="stretch"``, ``key``; other
+    ``st.plotly_chart`` arguments pass through) and, right after it, its description for screen
+    readers (visually hidden): ``alt`` when given, else :func:`describe`'s. Returns what
+    ``st.plotly_chart`` returns."""
+    import streamlit as st
+
+    kwargs.setdefault("theme", None)
+    kwargs.setdefault("width", "stretch")
+    out = st.plotly_chart(fig, key=key, **kwargs)
+    text = alt if alt is not None else describe(fig)
+    st.html(f'<p class="{SR_ONLY}">{html.escape(text)}</p>')
+    return out

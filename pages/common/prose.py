@@ -6,6 +6,8 @@ import html
 
 import streamlit as st
 
+from pages.common.theme import CAPTION_COLOUR
+
 _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_[]<>#|~$"})
 
 
@@ -15,12 +17,13 @@ def escape(text: str) -> str:
 
 
 def sentence(text: str, *, big: bool = False, muted: bool = False) -> None:
-    """Write one or two plain sentences; ``big`` for the presentation view."""
+    """Write one or two plain sentences; ``big`` for the presentation view, ``muted`` in the
+    caption colour (≥ 4.5:1 on both backgrounds)."""
     if not big and not muted:
         st.markdown(escape(text))
         return
     style = "font-size:1.35rem;line-height:1.45;margin:0 0 0.6rem 0;" if big else ""
-    style += "color:#555;" if muted else ""
+    style += f"color:{CAPTION_COLOUR};" if muted else ""
     safe = html.escape(str(text)).replace("$", "&#36;")
     st.markdown(f"<p style='{style}'>{safe}</p>", unsafe_allow_html=True)
 

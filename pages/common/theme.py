@@ -1,9 +1,21 @@
-"""One look for every page: the Okabe–Ito palette, a Plotly template named "elf", and number
-formatters with human units.
+"""One look for every page: the colours and what each means, a Plotly template named "elf",
+the page CSS (captions, focus ring, skip link, screen-reader text), and number formatters with
+human units.
 
-Colours carry one meaning everywhere: a workload class always has the same colour, the three
-execution layers always theirs, cost is always blue and emissions always green, and vermillion
-is reserved for trouble (unserved demand). Okabe & Ito (2008), "Color Universal Design".
+Colours carry one meaning everywhere:
+- a workload class always has the same colour (:data:`WORKLOAD_PALETTE`, by its position in the
+  scenario) and, in line charts, the same dash (:data:`WORKLOAD_DASHES`), so colour is never the
+  only cue;
+- the three execution layers always theirs (:data:`LAYER_COLOURS`); cost is always blue, the
+  average carbon signal green and the marginal one purple (:data:`SIGNAL_COLOURS`);
+- vermillion is reserved for trouble (unserved demand) and never names a class; grey is context
+  (baselines, "not applicable", running at home).
+
+The base is Okabe & Ito (2008), "Color Universal Design". The workload classes use five colours
+chosen so that every pair stays apart by ΔE2000 ≥ 20 in normal vision and under simulated
+protanopia, deuteranopia and tritanopia (Machado, Oliveira & Fernandes 2009, severity 1;
+checked in tests/test_accessibility_palette.py): Okabe–Ito's orange, Tol's (2021, "Colour
+Schemes", SRON/EPS/TN/09-002) indigo, teal and dark red, and IBM Design's violet.
 """
 from __future__ import annotations
 
@@ -29,8 +41,18 @@ GREY = "#8C8C8C"          # neutral: context, baselines, "not applicable"
 PALETTE = [BLUE, ORANGE, BLUISH_GREEN, REDDISH_PURPLE, SKY_BLUE, VERMILLION, YELLOW, BLACK]
 """Categorical order for anything without a fixed meaning."""
 
-WORKLOAD_PALETTE = [BLUE, ORANGE, BLUISH_GREEN, REDDISH_PURPLE, SKY_BLUE, YELLOW, BLACK]
-"""Workload classes, in the scenario's order (vermillion is kept for unserved demand)."""
+INDIGO = "#332288"         # Tol muted
+TEAL = "#44AA99"           # Tol muted
+WINE = "#994455"           # Tol medium-contrast dark red
+VIOLET = "#785EF0"         # IBM Design Library
+
+WORKLOAD_PALETTE = [INDIGO, ORANGE, TEAL, VIOLET, WINE, SKY_BLUE, BLACK]
+"""Workload classes, in the scenario's order (the default scenario's voice, chat, API, agentic,
+batch first). Every pair of the first five is at least ΔE2000 22 apart under normal vision,
+protanopia, deuteranopia and tritanopia; vermillion is kept for unserved demand."""
+
+WORKLOAD_DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "8px,3px,2px,3px"]
+"""Plotly line dashes of the workload classes, in the same order as :data:`WORKLOAD_PALETTE`."""
 
 WORKLOAD_COLOURS: dict[str, str] = {}
 """Colours of the default scenario's classes; filled by :func:`workload_colours` on first use.
@@ -80,6 +102,13 @@ def workload_colours(workload_ids: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def workload_dash(workload_id: str, workload_ids: Sequence[str]) -> str:
+    """The Plotly dash of a workload class's lines: by its position in the scenario's classes."""
+    ids = list(workload_ids)
+    i = ids.index(workload_id) if workload_id in ids else len(ids)
+    return WORKLOAD_DASHES[i % len(WORKLOAD_DASHES)]
+
+
 def hex_to_rgb(hex_colour: str, alpha: int | None = None) -> list[int]:
     """'#0072B2' → [0, 114, 178] (and alpha 0..255 appended if given), for pydeck."""
     h = hex_colour.lstrip("#")
@@ -98,21 +127,97 @@ def ramp_rgb(t: float, stops: Sequence[str] = MAP_SCALE) -> list[int]:
     return [round(a[j] + (b[j] - a[j]) * f) for j in range(3)]
 
 
-CSS = """
+TEXT_COLOUR = "#262730"          # .streamlit/config.toml theme.textColor
+CAPTION_COLOUR = "#5F6571"
+"""Captions and other secondary text: 5.9:1 on white, 5.4:1 on the sidebar's #F3F5F8 (Streamlit
+draws st.caption in the text colour at 60% opacity: 4.1:1 and 4.0:1, under WCAG's 4.5:1)."""
+FOCUS_COLOUR = BLUE
+"""The 2 px keyboard focus ring (theme.primaryColor): 5.2:1 on white, 4.7:1 on #F3F5F8 (WCAG asks 3:1)."""
+
+SR_ONLY = "elf-sr-only"
+"""CSS class of text that screen readers read and sighted users do not see (chart descriptions)."""
+SKIP_CLASS = "elf-skip"
+SKIP_TARGET = "elf-controls"
+
+CSS = f"""
 <style>
-[data-testid="stMetricValue"] { font-size: 1.5rem; }
-[data-testid="stMetricLabel"] p { font-size: 0.85rem; }
-[data-testid="stSidebarUserContent"] { padding-top: 0.5rem; }
-[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+[data-testid="stMetricValue"] {{ font-size: 1.5rem; }}
+[data-testid="stMetricLabel"] p {{ font-size: 0.85rem; }}
+[data-testid="stSidebarUserContent"] {{ padding-top: 0.5rem; }}
+[data-testid="stMainBlockContainer"] {{ padding-top: 2.5rem; }}
+[data-testid="stCaptionContainer"], [data-testid="stMarkdownContainer"] blockquote {{
+  opacity: 1 !important; color: {CAPTION_COLOUR} !important; }}
+:focus-visible {{ outline: 2px solid {FOCUS_COLOUR} !important; outline-offset: 2px !important; }}
+label:has(input[type="checkbox"]:focus-visible), label:has(input[type="radio"]:focus-visible),
+div:has(> div > input[type="range"]:focus-visible) {{
+  outline: 2px solid {FOCUS_COLOUR} !important; outline-offset: 2px !important; }}
+.{SR_ONLY}, [data-testid="stElementContainer"]:has(.{SR_ONLY}),
+[data-testid="stElementContainer"]:has(#{SKIP_TARGET}) {{
+  position: absolute !important; width: 1px !important; height: 1px !important; padding: 0 !important;
+  margin: -1px !important; overflow: hidden !important; clip: rect(0, 0, 0, 0) !important;
+  white-space: nowrap !important; border: 0 !important; }}
+.{SKIP_CLASS} {{
+  position: fixed; top: 0.5rem; left: 0.5rem; z-index: 1000100; transform: translateY(-300%);
+  padding: 0.5rem 0.9rem; background: #FFFFFF; color: {TEXT_COLOUR}; font-weight: 600;
+  border: 2px solid {FOCUS_COLOUR}; border-radius: 0.4rem; text-decoration: none; }}
+.{SKIP_CLASS}:focus, .{SKIP_CLASS}:focus-visible {{ transform: none; }}
 </style>
 """
+"""Injected on every run: metric sizes (five to a row), caption contrast, the focus ring (drawn
+on the visible control when the focused input is hidden: a toggle's or radio's label, a
+slider's thumb, which holds its range input in a 1 px box), the screen-reader-only class and
+the skip link. The elements holding screen-reader text and the
+skip link's target are taken out of the layout too, so they add no gap."""
 
 
 def inject_css() -> None:
-    """A few size tweaks for every page (metric values fit five to a row). Call once per run."""
+    """The page CSS above, for every page. Call once per run."""
     import streamlit as st
 
     st.html(CSS)
+
+
+SKIP_LINK_HTML = f"""<a class="{SKIP_CLASS}" href="#{SKIP_TARGET}">Skip to controls</a>
+<span id="{SKIP_TARGET}" tabindex="-1"></span>
+<script>
+(function () {{
+  var link = document.currentScript && document.currentScript.parentNode.querySelector("a.{SKIP_CLASS}");
+  if (!link) return;
+  var first = document.body.firstElementChild;
+  if (first && first !== link && first.classList.contains("{SKIP_CLASS}")) {{ link.remove(); return; }}
+  function control() {{
+    var root = document.querySelector('[data-testid="stSidebarUserContent"]');
+    var all = root ? root.querySelectorAll('input:not([type="hidden"]), select, textarea, button, [role="slider"]')
+                   : [];
+    for (var i = 0; i < all.length; i++) {{
+      if (!all[i].closest('[data-testid="stWidgetLabel"]')) return all[i];   // not a label's help icon
+    }}
+    return null;
+  }}
+  function go(retries) {{
+    var bar = document.querySelector('[data-testid="stSidebar"]');
+    var collapsed = !!bar && bar.getAttribute("data-collapsed") === "true";
+    var open = document.querySelector('[data-testid="stExpandSidebarButton"]');
+    if (collapsed && open && retries === 10) open.click();
+    var c = control();
+    if (c && !collapsed) {{ c.focus(); if (document.activeElement === c) return; }}
+    if (retries > 0) setTimeout(function () {{ go(retries - 1); }}, 100);
+  }}
+  link.addEventListener("click", function (e) {{ e.preventDefault(); go(10); }});
+  document.body.insertBefore(link, document.body.firstChild);
+}})();
+</script>"""
+"""The skip link: rendered at the top of the sidebar, then moved by its script to the start of
+the page's <body> (outside Streamlit's React root), so it is the first tab stop. It shows when
+focused; Enter opens the sidebar if it is collapsed and focuses its first control. Without the
+script it stays at the sidebar's top and jumps to the span after it."""
+
+
+def skip_to_controls() -> None:
+    """Draw the "Skip to controls" link (call before the sidebar's widgets, once per run)."""
+    import streamlit as st
+
+    st.sidebar.html(SKIP_LINK_HTML, unsafe_allow_javascript=True)
 
 
 # --- Plotly -----------------------------------------------------------------------------------
@@ -120,7 +225,7 @@ def inject_css() -> None:
 def plotly_template() -> go.layout.Template:
     """The "elf" template: Okabe–Ito colourway, quiet grid, readable font, tight margins."""
     return go.layout.Template(layout=go.Layout(
-        font=dict(family=FONT_FAMILY, size=14, color="#262730"),
+        font=dict(family=FONT_FAMILY, size=14, color=TEXT_COLOUR),
         title=dict(font=dict(size=17), x=0, xanchor="left"),
         colorway=PALETTE,
         paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="white",
