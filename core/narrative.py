@@ -263,24 +263,6 @@ def break_even_pair_sentence(terms: dict, names: dict[str, str] | None = None) -
     return text
 
 
-
-def physical_sentence(summary: dict, period_hours: float, line_words: str = "HVDC") -> str:
-    """Digital relocation against the HVDC lines that would move the same power, from
-    :func:`core.physical.digital_vs_physical`'s summary (relocated_mw, relocated_gwh,
-    mean_distance_km, hvdc_loss_gwh, hvdc_capex_usd, data_tb, egress_usd)."""
-    if summary["relocated_gwh"] <= 0:
-        return "No work runs away from home, so no electricity demand is relocated."
-    when = period_words(period_hours)
-    loss_share = summary["hvdc_loss_gwh"] / summary["relocated_gwh"]
-    data = (f"moves {significant(summary['data_tb'])} TB of data instead, for {usd_words(summary['egress_usd'])} of egress"
-            if summary["data_tb"] > 0 else "moves no metered data")
-    return (f"Relocating inference moves {significant(summary['relocated_mw'])} MW of electricity demand, "
-            f"{significant(summary['relocated_gwh'])} GWh {when}, {significant(summary['mean_distance_km'])} km on average. "
-            f"Sending that power over {line_words} lines would lose {significant(summary['hvdc_loss_gwh'])} GWh "
-            f"({pct_words(loss_share)}) and need about {usd_words(summary['hvdc_capex_usd'])} of line capacity; "
-            f"the digital route {data}.")
-
-
 def settings_sentence(carbon_price_usd_per_t: float, carbon_signal: str, off: list[str], relax_ms: float) -> str:
     """The settings that move the numbers most, in one sentence: the carbon price [$/tCO2] on
     its signal, the frictions switched ``off`` (ids of :data:`FRICTION_WORDS`) and the relaxation

@@ -4,7 +4,7 @@ from __future__ import annotations
 from core.analysis import Analysis
 from core.inputs import model_inputs
 from core.metrics import WATERFALL_ORDER, break_even
-from core.physical import digital_vs_physical
+from core.physical import digital_vs_physical, scenario_continents
 from core.scenario import Scenario
 
 
@@ -20,7 +20,7 @@ def metrics_report(sc: Scenario) -> dict:
     analysis = Analysis(sc)
     sol, local = analysis.solve(inp), analysis.local(inp)
     head = analysis.headline(inp, sol, local)
-    physical_summary, corridors = digital_vs_physical(sol)
+    physical_summary, corridors = digital_vs_physical(sol, continents=scenario_continents(sc))
     return {
         "scenario": sc.name,
         "solution": sol.summary(),

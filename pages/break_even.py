@@ -1,24 +1,37 @@
-"""Break-even: when moving 1 MWh of inference pays, for every region pair and across prices."""
+"""Break-even: when moving 1 MWh of inference pays, for every region pair and across prices, and
+where one region's work should run."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
-from core.frontier import breakpoints_ms
-from core.metrics import (break_even_budget_ms, break_even_gb_per_mwh_line, net_benefit_egress_grid,
-                          pair_break_even_terms, relocatable_share_grid)
+from core.metrics import break_even_gb_per_mwh_line, net_benefit_egress_grid, pair_break_even_terms, relocatable_share_grid
 from core.narrative import break_even_pair_sentence, carbon_price_words
+from core.physical import CONTINENTS, scenario_continents
+from core.recommend import pair_matrix_alt_text, relocatable_share_alt_text, run_here, run_here_sentence
 from pages.common import charts, prose, state
-from pages.common.theme import fmt_ms, fmt_num, fmt_usd_per_mwh
+from pages.common.theme import BLACK, GREY, fmt_ms, fmt_num, fmt_usd_per_mwh, style
+
+REASON_SYMBOLS = {"latency": ("x-thin", "latency: round trip over the budget"),
+                  "residency": ("diamond-open", "residency: data must stay in its zone"),
+                  "no capacity": ("square-open", "capacity: the region has none")}
 
 sc = state.current_scenario()
 inp = state.current_inputs()
 names = {w.id: w.name or w.id for w in sc.workloads}
 node_names = {n.id: f"{n.id} ({n.name})" if n.name else n.id for n in sc.nodes}
+region = {n.id: n.name or n.id for n in sc.nodes}
+if len(set(region.values())) < len(region):          # two nodes of the same name: tell them apart by id
+    region = {n.id: f"{n.name} ({n.id})" if n.name else n.id for n in sc.nodes}
+continent = dict(zip(sc.node_ids, scenario_continents(sc)))
+by_continent = sorted(sc.node_ids, key=lambda n: (CONTINENTS.index(continent[n]), sc.node_ids.index(n)))
 
 st.title("Relocation break-even")
-st.write("Moving 1 MWh of IT energy from its home s to r pays when "
-         "PUEₛ·(pₛ + τ·cₛ) − PUEᵣ·(1+ω)·(pᵣ + τ·cᵣ) > g·e + φ: the energy-and-carbon gap beats the transfer cost.")
+st.write("Running work in another region pays when the energy it saves there, and the carbon at the carbon price, "
+         "is worth more than moving its data and state. In symbols, moving 1 MWh of IT energy from its home s to r "
+         "pays when PUEₛ·(pₛ + τ·cₛ) − PUEᵣ·(1+ω)·(pᵣ + τ·cᵣ) > g·e + φ.")
 
 if len(sc.node_ids) < 2:
     st.info("This scenario has a single node: there is nowhere to relocate to.")
@@ -37,12 +50,103 @@ c2.metric("Allowed pairs where moving pays", f"{len(paying):,}")
 c3.metric("Best allowed net benefit ($/MWh)",
           fmt_usd_per_mwh(allowed["net_benefit_usd_per_mwh"].max()) if len(allowed) else "—")
 
+
+def axis(ids) -> list[list[str]]:
+    """Two-level category labels: continent, then region name."""
+    return [[continent[n] for n in ids], [region[n] for n in ids]]
+
+
+def pair_matrix(be: pd.DataFrame) -> go.Figure:
+    """Net benefit [$/MWh] of every pair, regions grouped by continent; forbidden pairs grey with
+    one marker symbol per reason; home cells pale."""
+    ids, n = by_continent, len(by_continent)
+    pos = {v: i for i, v in enumerate(ids)}
+    z = np.full((n, n), np.nan)
+    hover = np.full((n, n), "", dtype=object)
+    masked = np.full((n, n), np.nan)
+    for row in be.itertuples(index=False):
+        i, j = pos[row.service], pos[row.compute]
+        hover[i, j] = (f"{region[row.service]} → {region[row.compute]}<br>round trip {row.rtt_ms:.1f} ms<br>gross "
+                       f"{row.gross_benefit_usd_per_mwh:,.2f} − transfer {row.transfer_usd_per_mwh:,.2f} = net "
+                       f"{row.net_benefit_usd_per_mwh:,.2f} $/MWh")
+        if row.allowed:
+            z[i, j] = row.net_benefit_usd_per_mwh
+        else:
+            masked[i, j] = 1.0
+            hover[i, j] += f"<br><b>not allowed: {REASON_SYMBOLS[row.reason][1]}</b>"
+    home = np.where(np.eye(n, dtype=bool), 1.0, np.nan)
+    for i in range(n):
+        hover[i, i] = f"{region[ids[i]]}: home (no relocation)"
+    lim = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 1.0
+    lim = lim if lim > 0 else 1.0
+    x = y = axis(ids)
+    common = dict(x=x, y=y, text=hover, hovertemplate="%{text}<extra></extra>", xgap=1, ygap=1, showscale=False)
+    fig = go.Figure([go.Heatmap(z=masked, colorscale=[[0, charts.MASKED_GREY], [1, charts.MASKED_GREY]], **common),
+                     go.Heatmap(z=home, colorscale=[[0, charts.HOME_GREY], [1, charts.HOME_GREY]], **common),
+                     go.Heatmap(z=z, colorscale=charts.DIVERGING, zmid=0, zmin=-lim, zmax=lim,
+                                **{**common, "showscale": True},
+                                colorbar=dict(title=dict(text="Net benefit<br>$/MWh", side="top"), thickness=14))])
+    # the reason of each forbidden pair as a marker symbol (a heatmap cannot pattern its cells)
+    for reason, (symbol, words) in REASON_SYMBOLS.items():
+        part = be[~be["allowed"] & (be["reason"] == reason)]
+        fig.add_trace(go.Scatter(x=axis(part["compute"]), y=axis(part["service"]), mode="markers",
+                                 name=f"Not allowed, {words}", hoverinfo="skip", visible=True if len(part) else "legendonly",
+                                 marker=dict(symbol=symbol, size=7 if n > 14 else 11, color=GREY,
+                                             line=dict(width=1.2, color="#4D4D4D"))))
+    if n <= 14:
+        i, j = np.nonzero(np.isfinite(z))
+        fig.add_trace(go.Scatter(x=axis([ids[b] for b in j]), y=axis([ids[a] for a in i]), mode="text",
+                                 text=[f"{z[a, b]:,.0f}" for a, b in zip(i, j)], textfont=dict(size=11, color=BLACK),
+                                 hoverinfo="skip", showlegend=False))
+    fig.update_xaxes(title_text="Compute region r (runs the work)", tickangle=-90, showgrid=False)
+    fig.update_yaxes(title_text="Home region s", autorange="reversed", showgrid=False, zeroline=False)
+    style(fig, max(460, 160 + 24 * n))
+    fig.update_layout(margin=dict(t=12), legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0))
+    return fig
+
+
 st.subheader("Every region pair")
-st.plotly_chart(charts.pair_matrix_figure(be, sc.node_ids), theme=None, width="stretch", key="be_matrix")
-st.caption(prose.escape(f"Net benefit ($/MWh) of moving 1 MWh of {names[workload]} IT energy from each row's node to each "
-           f"column's node, at carbon price τ = ${inp.carbon_price_usd_per_t:,.0f}/t on the {inp.carbon_signal} signal. "
-           f"Blue: moving pays; orange: it loses. Grey: the pair is not allowed now (hover says why: latency over "
-           f"{fmt_ms(inp.budget_ms[k])}, residency, or no capacity); ⌂ marks home. {prose.SOURCE}"))
+charts.show(pair_matrix(be), key="be_matrix", alt=pair_matrix_alt_text(be, region))
+st.caption(prose.escape(
+    f"Net benefit ($/MWh) of moving 1 MWh of {names[workload]} IT energy from each row's region to each column's "
+    f"region, at carbon price τ = ${inp.carbon_price_usd_per_t:,.0f}/t on the {inp.carbon_signal} signal; regions "
+    f"are grouped by continent. Blue: moving pays; orange: it loses. Grey: the pair is not allowed now, and its marker "
+    f"says why: × latency (round trip over {fmt_ms(inp.budget_ms[k])}), ◇ residency, □ no capacity. The pale "
+    f"diagonal is home. {prose.SOURCE}"))
+
+st.subheader("Where should this run?")
+with_demand = [n for n in by_continent if inp.demand_mw[sc.node_ids.index(n), k] > 0] or by_continent
+home = st.selectbox("Requests enter at", by_continent, index=by_continent.index(with_demand[0]),
+                    format_func=lambda n: f"{region[n]} ({continent[n]})", key="rh_service")
+ranking = run_here(inp, home, workload, state.solution())
+prose.sentence(run_here_sentence(ranking, service_name=region[home], workload_name=names[workload],
+                                 pinned_share=float(inp.pinned_share[k]) if inp.friction("state_locality") else 0.0,
+                                 names=region))
+cc = st.column_config
+shown = pd.DataFrame({
+    "Rank": [f"{r:.0f}" if np.isfinite(r) else "—" for r in ranking["rank"]],
+    "Region": [region[r] + (" (home)" if h else "") for r, h in zip(ranking["compute"], ranking["home"])],
+    "Unit cost ($/MWh)": ranking["unit_objective_usd_per_mwh"],
+    "vs home ($/MWh)": ranking["vs_home_usd_per_mwh"],
+    "Round trip (ms)": ranking["rtt_ms"],
+    "Runs here now (MW)": ranking["placed_mw"],
+    "Why": ranking["why"],
+})
+st.dataframe(shown, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(shown)), column_config={
+    "Rank": cc.TextColumn("Rank", help="1 = lowest unit cost among the regions the mask allows; — excluded.",
+                          alignment="right"),
+    "Unit cost ($/MWh)": cc.NumberColumn("Unit cost ($/MWh)", format="%.2f",
+                                         help="The model's unit objective per MWh of IT energy: PUE·(1+ω)·(p + τ·c) "
+                                              "plus egress and migration fee away from home."),
+    "vs home ($/MWh)": cc.NumberColumn("vs home ($/MWh)", format="%+.2f", help="Negative: cheaper than at home."),
+    "Round trip (ms)": cc.NumberColumn("Round trip (ms)", format="%.1f"),
+    "Runs here now (MW)": cc.NumberColumn("Runs here now (MW)", format="%.1f",
+                                          help="IT power of this class from this home that the optimum runs here."),
+    "Why": cc.TextColumn("Why", width="large")})
+st.caption(prose.escape(
+    f"Ranked per MWh within the budget of {names[workload]}, {fmt_ms(inp.budget_ms[k])}, and the residency rule, with the "
+    "frictions as set; the ranking does not know how full a region is, the last numeric column says where the "
+    f"optimum actually runs this work. {prose.SOURCE}"))
 
 st.subheader("One pair across prices")
 order = (paying if len(paying) else allowed if len(allowed) else be).sort_values("net_benefit_usd_per_mwh", ascending=False)
@@ -75,43 +179,47 @@ e_grid = charts.log_grid_around([e0, margin / g0 if g0 > 0 and margin > 0 else N
 g_grid = charts.log_grid_around([g0, margin / e0 if e0 > 0 and margin > 0 else None], fallback=(1.0, 10000.0))
 grid = net_benefit_egress_grid(gross, fee, e_grid, g_grid)
 line_e = np.geomspace(e_grid[0], e_grid[-1], 200)
-with st.expander("Ranges of the carbon price × budget map"):
-    a, b = st.columns(2)
-    tau_max = a.number_input("Largest carbon price ($/tCO2)", 10.0, 10000.0,
-                             float(max(300.0, 2 * inp.carbon_price_usd_per_t)), step=50.0, key="be_tau_max")
-    b_top = float(breakpoints_ms(inp, workload).max())
-    b_max = b.number_input("Largest budget (ms)", 1.0, 100000.0, float(max(50.0, round(1.05 * b_top))),
-                           step=10.0, key="be_b_max")
+line_g = break_even_gb_per_mwh_line(gross, fee, line_e)
+limit_words = (f"moving pays below the black line, up to {fmt_num(margin / g0)} $/GB at this class's {fmt_num(g0)} GB/MWh"
+               if g0 > 0 and margin > 0 else "moving never pays at any egress price" if margin <= 0
+               else "with no data moved, egress never decides it")
+charts.show(charts.egress_grid_figure(grid, line_e, line_g, current_e=e0, current_g=g0,
+                                      limit_usd_per_mwh=max(abs(margin), 1.0),
+                                      title=f"{region[service]} → {region[compute]}: egress price × data intensity"),
+            key="be_egress", alt=(f"Chart in words: net benefit of {region[service]} → {region[compute]} over egress "
+                                  f"price and data intensity; {limit_words}; the scenario's egress price is "
+                                  f"{fmt_num(e0)} $/GB."))
+note = "" if terms["egress_on"] else " The egress friction is off, so the model ignores egress now; the map shows what it would cost."
+edge = " The scenario's e or g is 0, so its cross sits on the axis edge." if e0 <= 0 or g0 <= 0 else ""
+never = " Here gross ≤ φ: moving never pays, whatever e and g." if margin <= 0 else ""
+st.caption(prose.escape(
+    f"Net benefit ($/MWh) = gross − g·e − φ with gross = {fmt_usd_per_mwh(gross)} and φ = {fmt_usd_per_mwh(fee)}; "
+    f"colours saturate at ±(gross − φ). Moving pays below the black line g·e = gross − φ (straight on log axes); the "
+    f"cross is this class's g and the scenario's e.{never}{edge}{note}"))
 
-left, right = st.columns(2)
-with left:
-    st.plotly_chart(charts.egress_grid_figure(grid, line_e, break_even_gb_per_mwh_line(gross, fee, line_e),
-                                              current_e=e0, current_g=g0, limit_usd_per_mwh=max(abs(margin), 1.0),
-                                              title=f"{service} → {compute}: egress price × data intensity"),
-                    theme=None, width="stretch", key="be_egress")
-    note = "" if terms["egress_on"] else " The egress friction is off, so the model ignores egress now; the map shows what it would cost."
-    edge = " The scenario's e or g is 0, so its cross sits on the axis edge." if e0 <= 0 or g0 <= 0 else ""
-    never = " Here gross ≤ φ: moving never pays, whatever e and g." if margin <= 0 else ""
-    st.caption(prose.escape(
-        f"Net benefit ($/MWh) = gross − g·e − φ with gross = {fmt_usd_per_mwh(gross)} and φ = {fmt_usd_per_mwh(fee)}; "
-        f"colours saturate at ±(gross − φ). Moving pays below the black "
-        f"line g·e = gross − φ (straight on log axes); the cross is this class's g and the scenario's e."
-        f"{never}{edge}{note}"))
-
-# carbon price × this class's budget, over all of the class's demand
+st.subheader("What the carbon price does")
+tau_max = st.number_input("Largest carbon price ($/tCO2)", 10.0, 10000.0,
+                          float(max(300.0, 2 * inp.carbon_price_usd_per_t)), step=50.0, key="be_tau_max")
 taus = np.linspace(0.0, tau_max, 61)
-budget_grid = np.linspace(0.0, b_max, 161)
-share = relocatable_share_grid(inp, workload, taus, budget_grid)
-line = break_even_budget_ms(inp, workload, np.linspace(0.0, tau_max, 241))
-b_now = float(inp.budget_ms[k])
-with right:
-    st.plotly_chart(charts.carbon_budget_figure(share, line, current_tau=inp.carbon_price_usd_per_t,
-                                                current_budget=min(b_now, b_max),
-                                                title=f"{names[workload]}: carbon price × latency budget"),
-                    theme=None, width="stretch", key="be_carbon")
-    beyond = f" The class's budget, {fmt_ms(b_now)}, is above the axis; the cross sits at its top." if b_now > b_max else ""
-    st.caption(prose.escape("Share of the class's demand whose home node has an allowed destination within the budget that is "
-               "strictly cheaper per MWh at that carbon price (energy + τ × carbon + transfer): the relocatable "
-               "inference demand (RID) of the model reference, for this class only. It is the potential: capacity and state "
-               "locality do not limit it. Below the black line no demand of the class gains by moving; the budget "
-               f"only matters where it crosses a round-trip time.{beyond}"))
+shares = pd.concat([relocatable_share_grid(inp, w, taus, [float(inp.budget_ms[i])]).assign(workload=w)
+                    for i, w in enumerate(sc.workload_ids)], ignore_index=True)
+fig = go.Figure()
+for w, d in shares.groupby("workload", sort=False):
+    fig.add_trace(go.Scatter(x=d["carbon_price_usd_per_t"], y=100 * d["relocatable_share"], mode="lines",
+                             name=f"{names[w]} ({fmt_ms(inp.budget_ms[sc.workload_ids.index(w)])})", line_shape="hv",
+                             line=charts.workload_line(w, sc.workload_ids),
+                             hovertemplate="τ = %{x:,.0f} $/t: %{y:.1f}% of the class could gain by moving<extra>"
+                                           + names[w] + "</extra>"))
+fig.add_vline(x=inp.carbon_price_usd_per_t, line=dict(color=BLACK, dash="dash", width=1.5),
+              annotation_text="carbon price now", annotation_position="bottom right")
+fig.update_xaxes(title_text="Carbon price τ ($ per tCO2)", range=[0, tau_max])
+fig.update_yaxes(title_text="Share of the class's demand (%)", range=[0, 105])
+style(fig, 420)
+fig.update_layout(legend=dict(orientation="h", y=-0.22, yanchor="top"), margin=dict(t=24, b=80))
+charts.show(fig, key="be_carbon", alt=relocatable_share_alt_text(shares, names))
+st.caption(prose.escape(
+    "For each class at its current budget (in the legend): the share of its demand whose home has an allowed "
+    "region that is strictly cheaper per MWh at that carbon price (energy + τ × carbon + transfer), the relocatable "
+    f"inference demand (RID) of the model reference for that class, on the {inp.carbon_signal} signal. It is the "
+    "potential: capacity and state locality do not limit it. A line that rises with τ means carbon pricing opens "
+    "cleaner regions; one that falls means the cheap regions are the dirtier ones."))

@@ -5,6 +5,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core.frontier_view import (CARBON_MOVE_SHARE, SHARE_FALL_TOL, changed_rows, frontier_alt_text, frontier_notes,
+                                frontier_table, notes_summary, notes_why, returns_alt_text)
 from core.narrative import erol_sentence
 from pages.common import charts, prose, state
 from pages.common.theme import fmt_ms, fmt_t, fmt_usd, fmt_usd_per_ms
@@ -62,9 +64,9 @@ view = st.segmented_control("Show", ["savings", "levels"], default="savings", ke
 what = "every class's budget set to the same value" if workload is None else f"{names[workload]}'s budget, the other classes as set"
 if current is not None:
     current = {**current, "cost_usd": h["cost_usd"], "emissions_t": h["emissions_t"]}
-st.plotly_chart(charts.frontier_levels_figure(df, view=view, signal=signal, period=period, marker_ms=marker,
-                                              marker_label=marker_label, current=current, x_max_ms=x_max),
-                theme=None, width="stretch", key="frontier_levels")
+charts.show(charts.frontier_levels_figure(df, view=view, signal=signal, period=period, marker_ms=marker,
+                                          marker_label=marker_label, current=current, x_max_ms=x_max),
+            key="frontier_levels", alt=frontier_alt_text(df, signal=signal, period_hours=sc.period_hours, what=what))
 caption = (f"Exact frontier ({what}): solved at each of the {len(df)} breakpoints where a budget crosses "
            f"a round-trip time; between them nothing changes, so the lines are steps. Savings are against "
            f"the local baseline (every budget 0 ms). The objective's carbon signal ({signal}) is solid. RID counts "
@@ -81,9 +83,9 @@ step = st.segmented_control("Budget step (ms)", [1, 5, 10, 25, 50], default=10, 
                             format_func=lambda v: f"{v} ms") or 10
 grid = np.arange(0.0, float(df["budget_ms"].iloc[-1]) + step, float(step))
 returns = state.frontier_df(workload=workload, budgets=tuple(grid))
-st.plotly_chart(charts.frontier_returns_figure(returns, period=period, marker_ms=marker, marker_label=marker_label,
-                                               x_max_ms=x_max),
-                theme=None, width="stretch", key="frontier_returns")
+charts.show(charts.frontier_returns_figure(returns, period=period, marker_ms=marker, marker_label=marker_label,
+                                           x_max_ms=x_max),
+            key="frontier_returns", alt=returns_alt_text(returns, step_ms=float(step), period_hours=sc.period_hours))
 st.caption(prose.escape(
     f"ERoL and CRoL on a frontier of budgets {step} ms apart (0, {step}, {2 * step}, … ms): marginal "
     "(C(bᵢ₋₁) − C(bᵢ)) / (bᵢ − bᵢ₋₁) over each step, so a bar's area is what that step saves; the line is the average "
@@ -91,11 +93,10 @@ st.caption(prose.escape(
     "emits more. Between breakpoints nothing changes, so the marginal values depend on the step; the averages do not."))
 
 st.subheader("Breakpoints where something changed")
-changed = df[["cost_usd", "emissions_t", "relocated_share", "rid", "unserved_mw"]].diff().abs().gt(1e-6).any(axis=1)
-changed.iloc[0] = True
 show_all = st.toggle("Show every breakpoint", value=False, key="frontier_all_rows",
                      help="Off: only the budgets where cost, emissions, RID, relocation or unserved demand changed.")
-table = df if show_all else df[changed]
+changed = changed_rows(df)
+table = frontier_table(df, shown=pd.Series(True, index=df.index) if show_all else changed)
 cc = st.column_config
 money, carbon = ("savings_usd", "carbon_savings_t") if view == "savings" else ("cost_usd", "emissions_t")
 cols = {  # column: (header, number format, scale, help)
@@ -103,26 +104,55 @@ cols = {  # column: (header, number format, scale, help)
     money: (f"Savings ($M {period})" if view == "savings" else f"Cost ($M {period})", "%.1f", 1e-6,
             "Against the local baseline (every budget 0 ms), $ million." if view == "savings"
             else "Energy bought plus egress and migration fees, $ million."),
+    "delta_savings_usd": ("Δ savings ($M)", "%.2f", 1e-6,
+                          f"Savings gained since the row above, $ million {period}."),
     carbon: ("Carbon saved (ktCO₂)" if view == "savings" else "Emissions (ktCO₂)", "%.1f", 1e-3,
              f"Thousand tonnes of CO₂ {period} on the objective's {signal} signal"
              + (", against the local baseline; negative: more emitted." if view == "savings" else ".")),
+    "delta_carbon_savings_t": ("Δ carbon (ktCO₂)", "%.1f", 1e-3,
+                               f"Carbon savings gained since the row above, thousand tonnes {period} (negative: more "
+                               "emitted)."),
     "relocated_share": ("Relocated (%)", "%.1f", 100, "Share of demand (by IT power) the optimum runs away from home."),
     "rid": ("RID (%)", "%.1f", 100, "Relocatable inference demand: share of demand with a strictly cheaper allowed "
                                     "destination."),
-    "erol_marginal_usd_per_ms": ("ERoL ($M/ms)", "%.2f", 1e-6, f"Marginal energy return on latency since the previous "
-                                 f"breakpoint: $ million saved {period} per ms."),
-    "crol_marginal_t_per_ms": ("CRoL (ktCO₂/ms)", "%.2f", 1e-3, f"Marginal carbon return on latency since the previous "
-                               f"breakpoint: thousand tonnes of CO₂ avoided {period} per ms ({signal} signal)."),
+    "erol_marginal_usd_per_ms": ("ERoL ($M/ms)", "%.2f", 1e-6,
+                                 f"Marginal energy return on latency over the step from the row above: Δ savings ÷ Δ "
+                                 f"budget, $ million {period} per ms."),
+    "crol_marginal_t_per_ms": ("CRoL (ktCO₂/ms)", "%.2f", 1e-3,
+                               f"Marginal carbon return on latency over the step from the row above: thousand tonnes of "
+                               f"CO₂ avoided {period} per ms ({signal} signal)."),
     "unserved_mw": ("Unserved (MW)", "%.1f", 1, "Demand no allowed region takes."),
 }
 view_df = pd.DataFrame({head: table[c] * f for c, (head, _, f, _) in cols.items()})
-# the first row has no step before it: its marginal returns read "—" (as text, right-aligned), not "None"
-marginal = [cols[c][0] for c in ("erol_marginal_usd_per_ms", "crol_marginal_t_per_ms")]
-for head in marginal:
+# the first row has no row above it: its steps read "—" (as text, right-aligned), not "None"
+stepwise = [cols[c][0] for c in ("delta_savings_usd", "delta_carbon_savings_t", "erol_marginal_usd_per_ms",
+                                 "crol_marginal_t_per_ms")]
+for head in stepwise:
     view_df[head] = [f"{v:,.2f}" if np.isfinite(v) else "—" for v in view_df[head]]
 st.dataframe(view_df, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(view_df)), column_config={
-    head: (cc.TextColumn(head, help=tip, alignment="right") if head in marginal
+    head: (cc.TextColumn(head, help=tip, alignment="right") if head in stepwise
            else cc.NumberColumn(head, format=fmt, help=tip)) for head, fmt, _, tip in cols.values()})
-st.caption(prose.escape(f"{int(changed.sum())} of {len(df)} breakpoints change the result; the optimisation was re-solved "
-           f"at {int(df['solved'].sum())} of them (at the others the newly allowed routes could not lower the cost, "
-           f"so the previous placement stays optimal). {prose.SOURCE}"))
+st.caption(prose.escape(
+    f"{int(changed.sum())} of {len(df)} breakpoints change the result; the optimisation was re-solved at "
+    f"{int(df['solved'].sum())} of them (at the others the newly allowed routes could not lower the cost, so the "
+    "previous placement stays optimal). Every Δ and marginal return (ERoL, CRoL) is taken from the row shown above "
+    f"it: ERoL = (C(bᵢ₋₁) − C(bᵢ)) / (bᵢ − bᵢ₋₁) over the rows in this table, so it changes with the rows shown. "
+    f"{prose.SOURCE}"))
+
+st.subheader("Where the frontier moves against intuition")
+notes = frontier_notes(table, signal=signal, period_hours=sc.period_hours)
+prose.sentence(notes_summary(notes))
+for line in notes_why(notes, carbon_price_usd_per_t=inp.carbon_price_usd_per_t, capacity_on=inp.friction("capacity")):
+    prose.sentence(line)
+if len(notes):
+    with st.expander(f"Every stretch ({len(notes)})"):
+        st.dataframe(pd.DataFrame({"From (ms)": notes["from_ms"], "To (ms)": notes["to_ms"], "What": notes["kind"],
+                                   "Note": notes["note"]}),
+                     hide_index=True, width="stretch", column_config={
+                         "From (ms)": cc.NumberColumn("From (ms)", format="%.1f"),
+                         "To (ms)": cc.NumberColumn("To (ms)", format="%.1f")})
+    st.caption(prose.escape(
+        f"Detected from the rows of the table above. A carbon step counts when it moves carbon savings by at least "
+        f"{100 * CARBON_MOVE_SHARE:g}% of their largest size on this frontier; a zig-zag is a run of such steps, each "
+        f"opposite to the one before. A fall of the relocated share counts from {100 * SHARE_FALL_TOL:g} percentage "
+        "point."))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.frontier_view import layers_alt_text, layers_share_alt_text
 from core.narrative import layers_sentence
 from pages.common import charts, prose, state
 from pages.common.theme import fmt_ms, fmt_mw, fmt_pct
@@ -31,8 +32,8 @@ cols[3].metric("Unserved (MW)", fmt_mw(state.headline()["unserved_mw"]),
 
 prose.sentence(layers_sentence(layers, inp.regional_ms, names))
 st.subheader("Per workload class, at the current budgets")
-st.plotly_chart(charts.layers_share_figure(layers, sc.workload_ids, names), theme=None, width="stretch",
-                key="layers_share")
+charts.show(charts.layers_share_figure(layers, sc.workload_ids, names), key="layers_share",
+            alt=layers_share_alt_text(layers, sc.workload_ids, names))
 budgets = ", ".join(f"{names[w]} {fmt_ms(b)}" for w, b in zip(sc.workload_ids, inp.budget_ms))
 st.caption(prose.escape(f"Share of each class's served IT power (%) by layer in the optimal placement. "
            f"Budgets: {budgets}. Hover for MW. {prose.SOURCE}"))
@@ -48,7 +49,7 @@ marker = None if workload is None else float(inp.budget_ms[sc.workload_ids.index
 fig = charts.layers_frontier_figure(df, demand_mw=float(inp.demand_mw.sum()), marker_ms=marker,
                                     marker_label=None if workload is None else f"{names[workload]}'s budget now",
                                     x_max_ms=charts.x_max_for(df))
-st.plotly_chart(fig, theme=None, width="stretch", key="layers_frontier")
+charts.show(fig, key="layers_frontier", alt=layers_alt_text(df, float(inp.demand_mw.sum()), inp.regional_ms))
 st.caption(prose.escape(f"Served IT power (MW) of all classes by layer at every breakpoint of the exact frontier, "
            f"with unserved demand on top when there is any. The stack adds up to total demand, "
            f"{fmt_mw(float(inp.demand_mw.sum()))}. Regional means a round trip of at most {regional}. {prose.SOURCE}"))

@@ -9,7 +9,7 @@ from core.inputs import model_inputs
 from core.metrics import pair_break_even_terms
 from core.narrative import (break_even_pair_sentence, budget_savings_sentence, carbon_price_words, corridors_sentence,
                             erol_sentence, friction_sentence, frictions_off, frontier_value_at, headline_sentence,
-                            layers_sentence, ms_words, pct_words, period_words, physical_sentence, settings_sentence,
+                            layers_sentence, ms_words, pct_words, period_words, settings_sentence,
                             tonnes_words, usd_words)
 from core.scenario import parse_scenario
 
@@ -176,13 +176,3 @@ def test_break_even_pair_sentence(tiny_scenario):
 ])
 def test_carbon_price_words(tau, gap_t, words):
     assert carbon_price_words({"break_even_carbon_price_usd_per_t": tau, "carbon_gap_t_per_mwh": gap_t}) == words
-
-
-def test_physical_sentence():
-    summary = {"relocated_mw": 100.0, "relocated_gwh": 876.0, "mean_distance_km": 2000.0, "hvdc_loss_gwh": 87.6,
-               "hvdc_capex_usd": 2.5e8, "data_tb": 1500.0, "egress_usd": 30_000.0}
-    assert physical_sentence(summary, 8760, "±800 kV UHVDC") == (
-        "Relocating inference moves 100 MW of electricity demand, 876 GWh a year, 2,000 km on average. Sending that "
-        "power over ±800 kV UHVDC lines would lose 87.6 GWh (10%) and need about $250 million of line capacity; "
-        "the digital route moves 1,500 TB of data instead, for $30,000 of egress.")
-    assert "no electricity demand is relocated" in physical_sentence({**summary, "relocated_gwh": 0.0}, 8760)

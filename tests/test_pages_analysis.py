@@ -154,12 +154,12 @@ def test_physical_page(scenario_file, core):
     at = open_page("physical")
     summary, _ = digital_vs_physical(an.solve(inp), load_hvdc_reference(line="uhvdc_800kv"))
     m = metrics(at)
-    assert m["Relocated facility power (MW)"] == fmt_mw(summary["relocated_mw"])
+    assert m["Facility power (MW, IT × PUE)"] == fmt_mw(summary["relocated_facility_mw"])
     assert m["Egress paid ($ per year)"] == fmt_usd(summary["egress_usd"])
     at.radio(key="physical_line").set_value("hvdc_500kv").run()
     assert not at.exception
     summary, _ = digital_vs_physical(an.solve(inp), load_hvdc_reference(line="hvdc_500kv"))
-    assert metrics(at)["HVDC capacity, pro rata ($)"] == fmt_usd(summary["hvdc_capex_usd"])
+    assert metrics(at)["HVDC capex, one-off ($)"] == fmt_usd(summary["hvdc_capex_usd"])
 
 
 def test_presentation_page_and_export(scenario_file, core, monkeypatch):
