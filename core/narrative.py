@@ -128,7 +128,13 @@ def headline_sentence(headline: dict, period_hours: float, carbon_signal: str = 
     else:
         co2 = "leaves emissions unchanged"
     second = f"{moved} of inference demand runs away from home, which {co2} ({carbon_signal} carbon intensity)."
-    return f"{first} {second}"
+    text = f"{first} {second}"
+    newly_served = headline.get("local_unserved_mw", 0.0) - headline.get("unserved_mw", 0.0)
+    if newly_served > 1e-6:
+        text += (f" It also serves {significant(newly_served)} MW that home regions could not; cost counts energy "
+                 f"bought, so the objective, which prices unserved demand, improves by "
+                 f"{usd_words(headline['objective_savings_usd'])}.")
+    return text
 
 
 def budget_savings_sentence(frontier: pd.DataFrame, uniform_ms, current_savings_usd: float, period_hours: float,

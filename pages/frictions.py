@@ -34,7 +34,7 @@ c4.metric(f"Carbon savings (tCO2 {period})", fmt_t(wf["carbon_savings_t"].iloc[-
                "Negative: more emitted.")
 
 prose.sentence(friction_sentence(wf))
-st.plotly_chart(charts.waterfall_figure(wf, period=period), theme=None, width="stretch", key="frictions_waterfall")
+charts.show(charts.waterfall_figure(wf, period=period), key="frictions_waterfall")
 order = ", ".join(charts.FRICTION_LABELS[s].lower() for s in wf["step"].iloc[1:])
 st.caption(prose.escape("Each bar is the saving against the local baseline (every request at its home region), solved "
            "with the frictions on so far, switching on " + (order or "no friction") + " in that order; a different "

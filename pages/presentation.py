@@ -162,7 +162,7 @@ for text in slide.sentences:
 if slide.rows:
     st.markdown(rows_table_html(slide.rows).replace("$", "&#36;"), unsafe_allow_html=True)
 if slide.figure is not None:
-    st.plotly_chart(slide.figure, theme=None, width="stretch", key=f"pres_chart_{i}")
+    charts.show(slide.figure, key=f"pres_chart_{i}")
 for text in slide.notes:
     st.caption(prose.escape(text))
 if slide.link:
