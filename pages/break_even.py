@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from core.metrics import break_even_gb_per_mwh_line, net_benefit_egress_grid, pair_break_even_terms, relocatable_share_grid
@@ -12,11 +11,7 @@ from core.narrative import break_even_pair_sentence, carbon_price_words
 from core.physical import CONTINENTS, scenario_continents
 from core.recommend import pair_matrix_alt_text, relocatable_share_alt_text, run_here, run_here_sentence
 from pages.common import charts, prose, state
-from pages.common.theme import BLACK, GREY, fmt_ms, fmt_num, fmt_usd_per_mwh, style
-
-REASON_SYMBOLS = {"latency": ("x-thin", "latency: round trip over the budget"),
-                  "residency": ("diamond-open", "residency: data must stay in its zone"),
-                  "no capacity": ("square-open", "capacity: the region has none")}
+from pages.common.theme import fmt_ms, fmt_num, fmt_usd_per_mwh
 
 sc = state.current_scenario()
 inp = state.current_inputs()
@@ -51,62 +46,9 @@ c3.metric("Best allowed net benefit ($/MWh)",
           fmt_usd_per_mwh(allowed["net_benefit_usd_per_mwh"].max()) if len(allowed) else "—")
 
 
-def axis(ids) -> list[list[str]]:
-    """Two-level category labels: continent, then region name."""
-    return [[continent[n] for n in ids], [region[n] for n in ids]]
-
-
-def pair_matrix(be: pd.DataFrame) -> go.Figure:
-    """Net benefit [$/MWh] of every pair, regions grouped by continent; forbidden pairs grey with
-    one marker symbol per reason; home cells pale."""
-    ids, n = by_continent, len(by_continent)
-    pos = {v: i for i, v in enumerate(ids)}
-    z = np.full((n, n), np.nan)
-    hover = np.full((n, n), "", dtype=object)
-    masked = np.full((n, n), np.nan)
-    for row in be.itertuples(index=False):
-        i, j = pos[row.service], pos[row.compute]
-        hover[i, j] = (f"{region[row.service]} → {region[row.compute]}<br>round trip {row.rtt_ms:.1f} ms<br>gross "
-                       f"{row.gross_benefit_usd_per_mwh:,.2f} − transfer {row.transfer_usd_per_mwh:,.2f} = net "
-                       f"{row.net_benefit_usd_per_mwh:,.2f} $/MWh")
-        if row.allowed:
-            z[i, j] = row.net_benefit_usd_per_mwh
-        else:
-            masked[i, j] = 1.0
-            hover[i, j] += f"<br><b>not allowed: {REASON_SYMBOLS[row.reason][1]}</b>"
-    home = np.where(np.eye(n, dtype=bool), 1.0, np.nan)
-    for i in range(n):
-        hover[i, i] = f"{region[ids[i]]}: home (no relocation)"
-    lim = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 1.0
-    lim = lim if lim > 0 else 1.0
-    x = y = axis(ids)
-    common = dict(x=x, y=y, text=hover, hovertemplate="%{text}<extra></extra>", xgap=1, ygap=1, showscale=False)
-    fig = go.Figure([go.Heatmap(z=masked, colorscale=[[0, charts.MASKED_GREY], [1, charts.MASKED_GREY]], **common),
-                     go.Heatmap(z=home, colorscale=[[0, charts.HOME_GREY], [1, charts.HOME_GREY]], **common),
-                     go.Heatmap(z=z, colorscale=charts.DIVERGING, zmid=0, zmin=-lim, zmax=lim,
-                                **{**common, "showscale": True},
-                                colorbar=dict(title=dict(text="Net benefit<br>$/MWh", side="top"), thickness=14))])
-    # the reason of each forbidden pair as a marker symbol (a heatmap cannot pattern its cells)
-    for reason, (symbol, words) in REASON_SYMBOLS.items():
-        part = be[~be["allowed"] & (be["reason"] == reason)]
-        fig.add_trace(go.Scatter(x=axis(part["compute"]), y=axis(part["service"]), mode="markers",
-                                 name=f"Not allowed, {words}", hoverinfo="skip", visible=True if len(part) else "legendonly",
-                                 marker=dict(symbol=symbol, size=7 if n > 14 else 11, color=GREY,
-                                             line=dict(width=1.2, color="#4D4D4D"))))
-    if n <= 14:
-        i, j = np.nonzero(np.isfinite(z))
-        fig.add_trace(go.Scatter(x=axis([ids[b] for b in j]), y=axis([ids[a] for a in i]), mode="text",
-                                 text=[f"{z[a, b]:,.0f}" for a, b in zip(i, j)], textfont=dict(size=11, color=BLACK),
-                                 hoverinfo="skip", showlegend=False))
-    fig.update_xaxes(title_text="Compute region r (runs the work)", tickangle=-90, showgrid=False)
-    fig.update_yaxes(title_text="Home region s", autorange="reversed", showgrid=False, zeroline=False)
-    style(fig, max(460, 160 + 24 * n))
-    fig.update_layout(margin=dict(t=12), legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0))
-    return fig
-
-
 st.subheader("Every region pair")
-charts.show(pair_matrix(be), key="be_matrix", alt=pair_matrix_alt_text(be, region))
+charts.show(charts.pair_matrix_figure(be, by_continent, region, continent), key="be_matrix",
+            alt=pair_matrix_alt_text(be, region))
 st.caption(prose.escape(
     f"Net benefit ($/MWh) of moving 1 MWh of {names[workload]} IT energy from each row's region to each column's "
     f"region, at carbon price τ = ${inp.carbon_price_usd_per_t:,.0f}/t on the {inp.carbon_signal} signal; regions "
@@ -203,20 +145,10 @@ tau_max = st.number_input("Largest carbon price ($/tCO2)", 10.0, 10000.0,
 taus = np.linspace(0.0, tau_max, 61)
 shares = pd.concat([relocatable_share_grid(inp, w, taus, [float(inp.budget_ms[i])]).assign(workload=w)
                     for i, w in enumerate(sc.workload_ids)], ignore_index=True)
-fig = go.Figure()
-for w, d in shares.groupby("workload", sort=False):
-    fig.add_trace(go.Scatter(x=d["carbon_price_usd_per_t"], y=100 * d["relocatable_share"], mode="lines",
-                             name=f"{names[w]} ({fmt_ms(inp.budget_ms[sc.workload_ids.index(w)])})", line_shape="hv",
-                             line=charts.workload_line(w, sc.workload_ids),
-                             hovertemplate="τ = %{x:,.0f} $/t: %{y:.1f}% of the class could gain by moving<extra>"
-                                           + names[w] + "</extra>"))
-fig.add_vline(x=inp.carbon_price_usd_per_t, line=dict(color=BLACK, dash="dash", width=1.5),
-              annotation_text="carbon price now", annotation_position="bottom right")
-fig.update_xaxes(title_text="Carbon price τ ($ per tCO2)", range=[0, tau_max])
-fig.update_yaxes(title_text="Share of the class's demand (%)", range=[0, 105])
-style(fig, 420)
-fig.update_layout(legend=dict(orientation="h", y=-0.22, yanchor="top"), margin=dict(t=24, b=80))
-charts.show(fig, key="be_carbon", alt=relocatable_share_alt_text(shares, names))
+charts.show(charts.relocatable_share_figure(shares, sc.workload_ids, names, inp.budget_ms,
+                                            carbon_price_usd_per_t=inp.carbon_price_usd_per_t,
+                                            max_carbon_price_usd_per_t=tau_max),
+            key="be_carbon", alt=relocatable_share_alt_text(shares, names))
 st.caption(prose.escape(
     "For each class at its current budget (in the legend): the share of its demand whose home has an allowed "
     "region that is strictly cheaper per MWh at that carbon price (energy + τ × carbon + transfer), the relocatable "

@@ -2,20 +2,16 @@
 that would carry the same power."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from core.physical import (DEFAULT_DISCOUNT_RATE, DEFAULT_LIFETIME_YEARS, annualised_usd_per_year,
                            digital_vs_physical, digital_vs_physical_sentence, load_hvdc_reference,
                            physical_alt_text, scenario_continents)
 from pages.common import charts, prose, state
-from pages.common.theme import ORANGE, SKY_BLUE, fmt_mw, fmt_num, fmt_pct, fmt_usd, style
+from pages.common.theme import fmt_mw, fmt_num, fmt_pct, fmt_usd
 
 LINES = {"uhvdc_800kv": "±800 kV UHVDC", "hvdc_500kv": "±500 kV HVDC"}
-ROUTES = {"overland": ("circle", "overland line possible"), "ocean crossing": ("diamond", "crosses an ocean: no overland line"),
-          "unknown": ("square", "land route not known (a region outside the shipped data)")}
 IT_LABEL, FACILITY_LABEL = "IT power (MW)", "Facility power (MW, IT × PUE)"
 
 sc = state.current_scenario()
@@ -67,29 +63,8 @@ d4.metric(f"Egress paid ($ {period})", fmt_usd(summary["egress_usd"]),
 
 prose.sentence(digital_vs_physical_sentence(summary, sc.period_hours, LINES[line]))
 if len(corridors):
-    c = corridors
-    size = np.sqrt(c["facility_mw"] / max(float(c["facility_mw"].max()), 1e-9)) * 40 + 6
-    fig = go.Figure()
-    for route, (symbol, words) in ROUTES.items():
-        part = c[c["route"] == route]
-        if part.empty:
-            continue
-        first = not fig.data
-        fig.add_trace(go.Scatter(
-            x=part["distance_km"], y=part["gwh"], mode="markers", name=f"{words[0].upper()}{words[1:]}", cliponaxis=False,
-            marker=dict(size=size[part.index], symbol=symbol, color=100 * part["hvdc_loss_share"], cmin=0,
-                        cmax=100 * float(c["hvdc_loss_share"].max()), colorscale=[[0, SKY_BLUE], [1, ORANGE]],
-                        line=dict(width=0.8, color="#333333"), opacity=0.85, sizemode="diameter", showscale=first,
-                        colorbar=dict(title=dict(text="HVDC loss<br>% of energy", side="top"), thickness=14)),
-            customdata=np.c_[part["service"], part["compute"], part["it_mw"], part["facility_mw"], part["hvdc_capex_usd"]],
-            hovertemplate=("%{customdata[0]} → %{customdata[1]}: %{customdata[2]:,.1f} MW IT, %{customdata[3]:,.1f} MW "
-                           "facility<br>%{y:,.0f} GWh over %{x:,.0f} km; HVDC loses %{marker.color:.1f}%, capex ≈ $"
-                           "%{customdata[4]:,.0f} (one-off)<br>" + words + "<extra></extra>")))
-    fig.update_xaxes(title_text="Great-circle distance s → r (km)", rangemode="tozero")
-    fig.update_yaxes(title_text=f"Relocated facility energy (GWh {period})", rangemode="tozero")
-    style(fig, 480)
-    fig.update_layout(margin=dict(t=16), legend=dict(orientation="h", y=-0.2, yanchor="top"))
-    charts.show(fig, key="physical_scatter", alt=physical_alt_text(corridors, sc.period_hours))
+    charts.show(charts.physical_figure(corridors, period=period), key="physical_scatter",
+                alt=physical_alt_text(corridors, sc.period_hours))
     st.caption(prose.escape(
         "One marker per corridor of the optimal placement; area ∝ facility power (MW). Diamonds cross an ocean: "
         "their ends lie on different land masses (the Americas, Africa–Europe–Asia, Australia), so no overland line "

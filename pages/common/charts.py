@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from pages.common.theme import (BLACK, BLUE, GREY, LAYER_COLOURS, ORANGE, SHARE_COLOURS, SIGNAL_COLOURS, SKY_BLUE,
-                                SR_ONLY, UNSERVED_COLOUR, fmt_num, fmt_usd, style, workload_colour, workload_dash)
+                                SR_ONLY, UNSERVED_COLOUR, fmt_ms, fmt_usd, style, workload_colour, workload_dash)
 
 LAYER_LABELS = {"local": "Local (at home)", "regional": "Regional", "energy-oriented": "Energy-oriented"}
 LAYER_COLUMNS = {"local": "local_mw", "regional": "regional_mw", "energy-oriented": "energy_oriented_mw"}
@@ -28,7 +28,6 @@ MASKED_GREY = "#D9D9D9"
 HOME_GREY = "#F0F0F0"
 DIVERGING = [[0.0, ORANGE], [0.5, "#F7F7F7"], [1.0, BLUE]]
 """Net benefit: orange where relocation loses money, blue where it pays (0 is white)."""
-SHARE_SCALE = [[0.0, "#FFFFFF"], [0.5, SKY_BLUE], [1.0, BLUE]]
 LAYER_PATTERNS = {"local": "", "regional": "/", "energy-oriented": "."}
 """Fill pattern of each execution layer's bars and areas (a cue besides colour)."""
 
@@ -250,57 +249,71 @@ def layers_frontier_figure(df: pd.DataFrame, *, demand_mw: float | None = None, 
 
 # --- break-even ----------------------------------------------------------------------------
 
-def pair_matrix_figure(be: pd.DataFrame, node_ids: Sequence[str], *, height: int | None = None) -> go.Figure:
-    """Heatmap of the net benefit [$/MWh] of moving 1 MWh of IT energy from each service node
-    (rows) to each compute node (columns) (from :func:`core.metrics.break_even`). Pairs the mask
-    forbids are grey, with the reason in the hover; the diagonal is home."""
-    ids = list(node_ids)
-    n = len(ids)
+FORBIDDEN_REASON_SYMBOLS = {"latency": ("x-thin", "latency: round trip over the budget"),
+                            "residency": ("diamond-open", "residency: data must stay in its zone"),
+                            "no capacity": ("square-open", "capacity: the region has none")}
+"""Marker symbol and legend words of each reason a pair is not allowed (``reason`` of
+:func:`core.metrics.break_even`)."""
+
+
+def _continent_axis(ids: Sequence[str], names: dict[str, str], continents: dict[str, str]) -> list[list[str]]:
+    """Two-level category labels: continent, then region name."""
+    return [[continents[n] for n in ids], [names[n] for n in ids]]
+
+
+def pair_matrix_figure(be: pd.DataFrame, node_ids: Sequence[str], names: dict[str, str],
+                       continents: dict[str, str]) -> go.Figure:
+    """Heatmap of the net benefit [$/MWh] of moving 1 MWh of IT energy from each home region s
+    (rows) to each compute region r (columns), from :func:`core.metrics.break_even`. ``node_ids``:
+    the regions in drawing order (grouped by continent); ``names`` and ``continents``: region id →
+    name and → continent, the two levels of each axis label. Forbidden pairs are grey with one
+    marker symbol per reason (:data:`FORBIDDEN_REASON_SYMBOLS`); home cells are pale; with at most
+    14 regions each allowed cell carries its value."""
+    ids, n = list(node_ids), len(node_ids)
     pos = {v: i for i, v in enumerate(ids)}
     z = np.full((n, n), np.nan)
-    masked = np.full((n, n), np.nan)
     hover = np.full((n, n), "", dtype=object)
+    masked = np.full((n, n), np.nan)
     for row in be.itertuples(index=False):
         i, j = pos[row.service], pos[row.compute]
-        text = (f"{row.service} → {row.compute}<br>rtt {row.rtt_ms:.1f} ms<br>"
-                f"gross {row.gross_benefit_usd_per_mwh:,.2f} $/MWh − transfer {row.transfer_usd_per_mwh:,.2f} $/MWh"
-                f"<br>net {row.net_benefit_usd_per_mwh:,.2f} $/MWh")
+        hover[i, j] = (f"{names[row.service]} → {names[row.compute]}<br>round trip {row.rtt_ms:.1f} ms<br>gross "
+                       f"{row.gross_benefit_usd_per_mwh:,.2f} − transfer {row.transfer_usd_per_mwh:,.2f} = net "
+                       f"{row.net_benefit_usd_per_mwh:,.2f} $/MWh")
         if row.allowed:
             z[i, j] = row.net_benefit_usd_per_mwh
-            hover[i, j] = text
         else:
             masked[i, j] = 1.0
-            hover[i, j] = text + f"<br><b>not allowed: {row.reason}</b>"
-    home = np.full((n, n), np.nan)
+            hover[i, j] += f"<br><b>not allowed: {FORBIDDEN_REASON_SYMBOLS[row.reason][1]}</b>"
+    home = np.where(np.eye(n, dtype=bool), 1.0, np.nan)
     for i in range(n):
-        home[i, i] = 1.0
-        hover[i, i] = f"{ids[i]}: home (no relocation)"
-    # colours span the allowed pairs (the ones drawn), not the masked ones
+        hover[i, i] = f"{names[ids[i]]}: home (no relocation)"
     lim = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 1.0
-    lim = lim if np.isfinite(lim) and lim > 0 else 1.0
-    fig = go.Figure()
-    fig.add_trace(go.Heatmap(z=masked, x=ids, y=ids, colorscale=[[0, MASKED_GREY], [1, MASKED_GREY]], showscale=False,
-                             text=hover, hovertemplate="%{text}<extra></extra>", xgap=1, ygap=1, name="not allowed"))
-    fig.add_trace(go.Heatmap(z=home, x=ids, y=ids, colorscale=[[0, HOME_GREY], [1, HOME_GREY]], showscale=False,
-                             text=hover, hovertemplate="%{text}<extra></extra>", xgap=1, ygap=1, name="home"))
-    fig.add_trace(go.Heatmap(z=z, x=ids, y=ids, colorscale=DIVERGING, zmid=0, zmin=-lim, zmax=lim,
-                             text=hover, hovertemplate="%{text}<extra></extra>", xgap=1, ygap=1, name="net benefit",
-                             colorbar=dict(title=dict(text="Net benefit<br>$/MWh", side="top"), thickness=14)))
-    # labels as text-only scatter traces (a heatmap's texttemplate also writes into its empty cells)
-    fig.add_trace(go.Scatter(x=ids, y=ids, mode="text", text=["⌂"] * n, textfont=dict(color=GREY, size=11),
-                             hoverinfo="skip", showlegend=False))
+    lim = lim if lim > 0 else 1.0
+    x = y = _continent_axis(ids, names, continents)
+    common = dict(x=x, y=y, text=hover, hovertemplate="%{text}<extra></extra>", xgap=1, ygap=1, showscale=False)
+    fig = go.Figure([go.Heatmap(z=masked, colorscale=[[0, MASKED_GREY], [1, MASKED_GREY]], **common),
+                     go.Heatmap(z=home, colorscale=[[0, HOME_GREY], [1, HOME_GREY]], **common),
+                     go.Heatmap(z=z, colorscale=DIVERGING, zmid=0, zmin=-lim, zmax=lim,
+                                **{**common, "showscale": True},
+                                colorbar=dict(title=dict(text="Net benefit<br>$/MWh", side="top"), thickness=14))])
+    # the reason of each forbidden pair as a marker symbol (a heatmap cannot pattern its cells)
+    for reason, (symbol, words) in FORBIDDEN_REASON_SYMBOLS.items():
+        part = be[~be["allowed"] & (be["reason"] == reason)]
+        fig.add_trace(go.Scatter(x=_continent_axis(part["compute"], names, continents),
+                                 y=_continent_axis(part["service"], names, continents), mode="markers",
+                                 name=f"Not allowed, {words}", hoverinfo="skip", visible=True if len(part) else "legendonly",
+                                 marker=dict(symbol=symbol, size=7 if n > 14 else 11, color=GREY,
+                                             line=dict(width=1.2, color="#4D4D4D"))))
     if n <= 14:
         i, j = np.nonzero(np.isfinite(z))
-        fig.add_trace(go.Scatter(x=[ids[b] for b in j], y=[ids[a] for a in i], mode="text",
-                                 text=[f"{z[a, b]:,.0f}" for a, b in zip(i, j)], textfont=dict(size=11),
+        fig.add_trace(go.Scatter(x=_continent_axis([ids[b] for b in j], names, continents),
+                                 y=_continent_axis([ids[a] for a in i], names, continents), mode="text",
+                                 text=[f"{z[a, b]:,.0f}" for a, b in zip(i, j)], textfont=dict(size=11, color=BLACK),
                                  hoverinfo="skip", showlegend=False))
-    # exact category ranges (the text traces would pad them) and no title band: the grid starts at the top
-    fig.update_xaxes(title_text="Compute node r (runs the work)", side="bottom", tickangle=-45, showgrid=False,
-                     range=[-0.5, n - 0.5], autorange=False)
-    fig.update_yaxes(title_text="Service node s (home)", range=[n - 0.5, -0.5], autorange=False,
-                     showgrid=False, zeroline=False)
-    style(fig, height or max(380, 100 + 26 * n))
-    fig.update_layout(margin=dict(t=12))
+    fig.update_xaxes(title_text="Compute region r (runs the work)", tickangle=-90, showgrid=False)
+    fig.update_yaxes(title_text="Home region s", autorange="reversed", showgrid=False, zeroline=False)
+    style(fig, max(460, 160 + 24 * n))
+    fig.update_layout(margin=dict(t=12), legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0))
     return fig
 
 
@@ -368,32 +381,28 @@ def log_grid_around(values: Sequence[float], *, decades: float = 1.0, fallback: 
     return np.geomspace(lo, hi, n)
 
 
-def carbon_budget_figure(grid: pd.DataFrame, line: pd.DataFrame, *, current_tau: float, current_budget: float,
-                         title: str | None = None, height: int = 460) -> go.Figure:
-    """Relocatable share [%] of one class's demand over carbon price τ [$/t] × the class's budget
-    [ms] (from :func:`core.metrics.relocatable_share_grid`), the break-even budget line (from
-    :func:`core.metrics.break_even_budget_ms`) and the scenario's (τ, B) as a cross."""
-    piv = grid.pivot(index="budget_ms", columns="carbon_price_usd_per_t", values="relocatable_share") * 100
-    fig = go.Figure(go.Heatmap(
-        z=piv.values, x=piv.columns, y=piv.index, colorscale=SHARE_SCALE, zmin=0, zmax=100,
-        colorbar=dict(title=dict(text="Relocatable<br>% of class", side="top"), thickness=14),
-        hovertemplate="τ = %{x:,.0f} $/t, budget %{y:.1f} ms<br>%{z:.1f}% of the class's demand could gain by moving<extra></extra>"))
-    b_max = float(piv.index.max())
-    ok = np.isfinite(line["break_even_budget_ms"]) & (line["break_even_budget_ms"] <= b_max)
-    if ok.any():
-        fig.add_trace(go.Scatter(x=line["carbon_price_usd_per_t"][ok], y=line["break_even_budget_ms"][ok],
-                                 mode="lines", line=dict(color=BLACK, width=2.5, shape="hv"),
-                                 name="Break-even budget: below it nothing gains by moving",
-                                 hovertemplate="τ = %{x:,.0f} $/t: break-even budget %{y:.1f} ms<extra></extra>"))
-    fig.add_trace(go.Scatter(x=[current_tau], y=[current_budget], mode="markers", name="This scenario (τ, budget)",
-                             marker=dict(symbol="x", size=13, color=ORANGE, line=dict(width=1, color=BLACK)),
-                             hovertemplate="scenario: τ = %{x:,.0f} $/t, budget %{y:.1f} ms<extra></extra>"))
-    fig.update_xaxes(title_text="Carbon price τ ($ per tCO2)")
-    fig.update_yaxes(title_text="The class's latency budget (ms)", range=[float(piv.index.min()), b_max])
-    if title:
-        fig.update_layout(title=title)
+def relocatable_share_figure(shares: pd.DataFrame, workload_ids: Sequence[str], names: dict[str, str],
+                             budgets_ms: Sequence[float], *, carbon_price_usd_per_t: float,
+                             max_carbon_price_usd_per_t: float, height: int = 420) -> go.Figure:
+    """One step line per workload class: the share [%] of its demand that could gain by moving
+    (its RID) against the carbon price τ [$/tCO2], at the class's budget. ``shares``: tidy rows
+    (workload, carbon_price_usd_per_t, relocatable_share [MW/MW]) from
+    :func:`core.metrics.relocatable_share_grid`; ``workload_ids`` (all classes, for line styles)
+    and ``budgets_ms`` [ms] in the same order; ``names``: class id → name; a dashed line marks
+    ``carbon_price_usd_per_t``, the axis runs to ``max_carbon_price_usd_per_t``."""
+    fig = go.Figure()
+    for w, d in shares.groupby("workload", sort=False):
+        fig.add_trace(go.Scatter(x=d["carbon_price_usd_per_t"], y=100 * d["relocatable_share"], mode="lines",
+                                 name=f"{names[w]} ({fmt_ms(budgets_ms[list(workload_ids).index(w)])})",
+                                 line_shape="hv", line=workload_line(w, workload_ids),
+                                 hovertemplate="τ = %{x:,.0f} $/t: %{y:.1f}% of the class could gain by moving<extra>"
+                                               + names[w] + "</extra>"))
+    fig.add_vline(x=carbon_price_usd_per_t, line=dict(color=BLACK, dash="dash", width=1.5),
+                  annotation_text="carbon price now", annotation_position="bottom right")
+    fig.update_xaxes(title_text="Carbon price τ ($ per tCO2)", range=[0, max_carbon_price_usd_per_t])
+    fig.update_yaxes(title_text="Share of the class's demand (%)", range=[0, 105])
     style(fig, height)
-    fig.update_layout(legend=dict(y=-0.28, yanchor="top"), margin=dict(b=70))
+    fig.update_layout(legend=dict(orientation="h", y=-0.22, yanchor="top"), margin=dict(t=24, b=80))
     return fig
 
 
@@ -440,27 +449,40 @@ def presentation_style(fig: go.Figure, *, height: int = 430, font_size: int = 18
 
 # --- digital vs physical -------------------------------------------------------------------
 
+ROUTE_SYMBOLS = {"overland": ("circle", "overland line possible"),
+                 "ocean crossing": ("diamond", "crosses an ocean: no overland line"),
+                 "unknown": ("square", "land route not known (a region outside the shipped data)")}
+"""Marker symbol and legend words of each corridor ``route`` of :func:`core.physical.digital_vs_physical`."""
+
+
 def physical_figure(corridors: pd.DataFrame, *, period: str = "per year", height: int = 480) -> go.Figure:
     """Each relocation corridor s → r (from :func:`core.physical.digital_vs_physical`): great-circle
-    distance [km] against relocated energy [GWh], bubble area ∝ facility power [MW], colour the
-    share of that energy an HVDC line over the same distance would lose [%]."""
+    distance [km] against relocated facility energy [GWh over ``period``], marker area ∝ facility
+    power [MW], colour the share of that energy an HVDC line over the same distance would lose [%],
+    one marker symbol per route (:data:`ROUTE_SYMBOLS`); IT and facility power [MW] and the one-off
+    HVDC capex [$] in the hover."""
     c = corridors
-    size = np.sqrt(c["mw"] / max(float(c["mw"].max()), 1e-9)) * 40 + 6 if len(c) else []
-    fig = go.Figure(go.Scatter(
-        x=c["distance_km"], y=c["gwh"], mode="markers", cliponaxis=False,   # bubbles at 0 drawn whole
-        marker=dict(size=size, color=100 * c["hvdc_loss_share"], colorscale=[[0, SKY_BLUE], [1, ORANGE]],
-                    line=dict(width=0.6, color="white"), opacity=0.85, sizemode="diameter",
-                    colorbar=dict(title=dict(text="HVDC loss<br>% of energy", side="top"), thickness=14)),
-        customdata=np.c_[c["service"], c["compute"], c["mw"], c["gwh_km"], c["hvdc_capex_usd"], c["data_tb"], c["egress_usd"]]
-        if len(c) else None,
-        hovertemplate=("%{customdata[0]} → %{customdata[1]}<br>%{customdata[2]:,.1f} MW, %{y:,.0f} GWh over "
-                       "%{x:,.0f} km = %{customdata[3]:,.0f} GWh·km<br>HVDC: loses %{marker.color:.1f}%, "
-                       "capacity ≈ $%{customdata[4]:,.0f}<br>data: %{customdata[5]:,.0f} TB, egress "
-                       "$%{customdata[6]:,.0f}<extra></extra>")))
+    size = np.sqrt(c["facility_mw"] / max(float(c["facility_mw"].max()), 1e-9)) * 40 + 6
+    fig = go.Figure()
+    for route, (symbol, words) in ROUTE_SYMBOLS.items():
+        part = c[c["route"] == route]
+        if part.empty:
+            continue
+        first = not fig.data
+        fig.add_trace(go.Scatter(
+            x=part["distance_km"], y=part["gwh"], mode="markers", name=f"{words[0].upper()}{words[1:]}", cliponaxis=False,
+            marker=dict(size=size[part.index], symbol=symbol, color=100 * part["hvdc_loss_share"], cmin=0,
+                        cmax=100 * float(c["hvdc_loss_share"].max()), colorscale=[[0, SKY_BLUE], [1, ORANGE]],
+                        line=dict(width=0.8, color="#333333"), opacity=0.85, sizemode="diameter", showscale=first,
+                        colorbar=dict(title=dict(text="HVDC loss<br>% of energy", side="top"), thickness=14)),
+            customdata=np.c_[part["service"], part["compute"], part["it_mw"], part["facility_mw"], part["hvdc_capex_usd"]],
+            hovertemplate=("%{customdata[0]} → %{customdata[1]}: %{customdata[2]:,.1f} MW IT, %{customdata[3]:,.1f} MW "
+                           "facility<br>%{y:,.0f} GWh over %{x:,.0f} km; HVDC loses %{marker.color:.1f}%, capex ≈ $"
+                           "%{customdata[4]:,.0f} (one-off)<br>" + words + "<extra></extra>")))
     fig.update_xaxes(title_text="Great-circle distance s → r (km)", rangemode="tozero")
     fig.update_yaxes(title_text=f"Relocated facility energy (GWh {period})", rangemode="tozero")
     style(fig, height)
-    fig.update_layout(margin=dict(t=16))   # no title or legend: no empty band on top
+    fig.update_layout(margin=dict(t=16), legend=dict(orientation="h", y=-0.2, yanchor="top"))
     return fig
 
 
