@@ -37,6 +37,7 @@ PAGES = [  # file, title, icon
     ("pages/data.py", "Data", ":material/table:"),
     ("pages/physical.py", "Digital vs physical", ":material/cable:"),
     ("pages/presentation.py", "Presentation", ":material/slideshow:"),
+    ("pages/model.py", "Model reference", ":material/menu_book:"),
 ]
 assert tuple(Path(p[0]).stem for p in PAGES) == state.PAGES
 
@@ -68,6 +69,7 @@ if target and target != current and current == state.DEFAULT_PAGE:
 
 state.sync_link(current)
 theme.inject_css()
+theme.skip_to_controls()
 sidebar.render()
 state.show_messages()
 try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
 import pandas as pd
 
 from core.frontier import frontier
@@ -26,25 +25,6 @@ def relaxed_inputs(sc: Scenario, relax_ms: float = 0.0) -> ModelInputs:
     """The scenario's inputs with every class's budget raised by ``relax_ms`` [ms]."""
     inp = model_inputs(sc)
     return replace(inp, budget_ms=inp.budget_ms + float(relax_ms)) if relax_ms else inp
-
-
-def mean_budget_ms(inp: ModelInputs) -> float:
-    """Demand-weighted mean latency budget [ms]: Σ_k D_k·B_k / Σ D (B itself when uniform)."""
-    d = inp.demand_mw.sum(axis=0)
-    return float(d @ inp.budget_ms / d.sum()) if d.sum() > 0 else float(inp.budget_ms.mean())
-
-
-def average_returns_on_latency(inp: ModelInputs, local: Solution, sol: Solution) -> dict[str, float]:
-    """Average ERoL [$/ms] and CRoL [tCO2/ms] of the current budgets against the local baseline.
-
-    MODEL.md's average ``(C(0) − C(b)) / b`` with b the demand-weighted mean budget, so that it
-    is exactly MODEL.md's value when every class has the same budget; nan at b = 0.
-    """
-    b = mean_budget_ms(inp)
-    if b <= 0:
-        return {"mean_budget_ms": b, "erol_avg_usd_per_ms": np.nan, "crol_avg_t_per_ms": np.nan}
-    return {"mean_budget_ms": b, "erol_avg_usd_per_ms": (local.cost_usd - sol.cost_usd) / b,
-            "crol_avg_t_per_ms": (local.emissions_t - sol.emissions_t) / b}
 
 
 class Analysis:
@@ -76,15 +56,14 @@ class Analysis:
                 "local_emissions_avg_t": local.emissions_avg_t,
                 "local_emissions_marginal_t": local.emissions_marginal_t,
                 "local_unserved_mw": local.unserved_mw,
-                "rid": relocatable_demand_share(inp),
-                **average_returns_on_latency(inp, local, sol)}
+                "rid": relocatable_demand_share(inp)}
 
     def frontier(self, inp: ModelInputs, budgets_ms=None, workload: str | None = None) -> pd.DataFrame:
         return frontier(self.sweeper, inp, budgets_ms, workload)
 
     def waterfall(self, inp: ModelInputs, frictions=None) -> pd.DataFrame:
         """The friction waterfall (:func:`core.metrics.friction_waterfall`) of the frictions
-        switched on in ``inp``, in MODEL.md's order, so that its last row is ``inp``'s savings;
+        switched on in ``inp``, in docs/model.md's order, so that its last row is ``inp``'s savings;
         ``frictions`` lists other steps (``WATERFALL_ORDER`` for every friction)."""
         if frictions is None:
             frictions = [f for f in WATERFALL_ORDER if inp.friction(f)]

@@ -16,7 +16,6 @@ from core.narrative import FRICTION_WORDS, pct_words, tonnes_words
 from core.scenario import FRICTIONS, Scenario
 from core.share import scenario_changes
 
-FRICTION_NAMES = FRICTION_WORDS   # TEMP alias while the Explorer moves to core.narrative.FRICTION_WORDS
 REGIONS_CSV = Path(__file__).resolve().parents[1] / "data" / "regions.csv"
 
 

@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m core",
         description="Energy–Latency Frontier Explorer: place inference demand on compute regions "
-                    "(MODEL.md) and print JSON.")
+                    "(docs/model.md) and print JSON.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("solve", help="solve the placement LP once")
     p.add_argument("scenario", help="scenario file (.json, .yaml) or - for standard input")
@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "cvxpy: the compiled CVXPY model of record; network: OR-Tools min-cost flow "
                         "(fastest on large scenarios; objective within a proven ~1e-6 relative bound)")
     p.set_defaults(run=cmd_frontier)
-    p = sub.add_parser("metrics", help="every metric of MODEL.md for the scenario")
+    p = sub.add_parser("metrics", help="every metric of docs/model.md for the scenario")
     p.add_argument("scenario", help="scenario file (.json, .yaml) or - for standard input")
     p.set_defaults(run=cmd_metrics)
     return parser

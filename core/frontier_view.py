@@ -1,7 +1,7 @@
 """The frontier as a table a person reads: the rows shown, what each row adds over the row shown
 before it, and notes on the stretches where the result moves against intuition.
 
-Every value of a row is computed from the rows shown (MODEL.md's marginal ERoL over the rows
+Every value of a row is computed from the rows shown (docs/model.md's marginal ERoL over the rows
 used): ``ERoL_i = (C(b_{i-1}) − C(b_i)) / (b_i − b_{i-1})`` with b_{i-1} the previous *shown*
 budget, so a row never divides by a hidden step. Notes are detected from the frontier itself:
 carbon savings that change direction while cost savings rise (a *zig-zag*), and the relocated

@@ -1,7 +1,7 @@
 """The same LP handed to HiGHS directly: the fast path for sweeps (frontier, waterfall).
 
 The CVXPY model of :mod:`core.model` stays the model of record. For a sweep, this builds the LP
-of MODEL.md once as sparse matrices and keeps one ``highspy.Highs`` instance: each solve only
+of docs/model.md once as sparse matrices and keeps one ``highspy.Highs`` instance: each solve only
 changes the costs and bounds that differ, so HiGHS restarts from the last optimal basis (a
 relaxed budget only opens column bounds: the old basis stays primal feasible). Tests check that
 it reaches the same optimum as the CVXPY model.
@@ -45,7 +45,7 @@ def lp_bounds(inp: ModelInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
 
 
 class HighsLP:
-    """MODEL.md's LP in one warm HiGHS instance; ``solve(inp)`` has :class:`PlacementModel`'s contract."""
+    """docs/model.md's LP in one warm HiGHS instance; ``solve(inp)`` has :class:`PlacementModel`'s contract."""
 
     def __init__(self, node_ids: tuple[str, ...], workload_ids: tuple[str, ...]):
         self.node_ids, self.workload_ids = tuple(node_ids), tuple(workload_ids)

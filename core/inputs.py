@@ -1,4 +1,4 @@
-"""Numerical inputs of the placement model, and the pure per-arc formulas of MODEL.md.
+"""Numerical inputs of the placement model, and the pure per-arc formulas of docs/model.md.
 
 An *arc* is (service node s, compute node r, workload k). Arrays are indexed ``[s, r, k]``
 (N×N×K), ``[s, k]`` (N×K), ``[r]`` (N) or ``[k]`` (K). Money in $, energy in MWh, power in
@@ -113,7 +113,7 @@ def relocated(n_nodes: int) -> np.ndarray:
 
 
 def legal_ok(inp: ModelInputs) -> np.ndarray:
-    """[s, r, k] True where data residency allows running k from s at r (MODEL.md legal test)."""
+    """[s, r, k] True where data residency allows running k from s at r (docs/model.md legal test)."""
     zone = np.array([z if z is not None else "" for z in inp.residency_zone], dtype=object)
     same_zone = zone[:, None] == zone[None, :]
     unzoned_home = (zone == "")[:, None]
@@ -178,7 +178,7 @@ def unit_emissions_t_per_mwh(inp: ModelInputs, carbon_g_per_kwh: np.ndarray) -> 
 
 
 def unit_objective_usd_per_mwh(inp: ModelInputs) -> np.ndarray:
-    """[s, r, k] MODEL.md's unit objective: ``PUE·(1+ω[r≠s])·(p + τ·c/1000) + [r≠s]·(g·e + φ)``."""
+    """[s, r, k] docs/model.md's unit objective: ``PUE·(1+ω[r≠s])·(p + τ·c/1000) + [r≠s]·(g·e + φ)``."""
     return (unit_cost_usd_per_mwh(inp)
             + inp.carbon_price_usd_per_t * unit_emissions_t_per_mwh(inp, inp.carbon_g_per_kwh))
 

@@ -1,6 +1,6 @@
 """Round-trip time between nodes: great-circle distance and the fibre-route model.
 
-The distance model of MODEL.md, ``rtt = fixed_ms + 2 · d · route_inflation / fiber_km_per_ms``,
+The distance model of docs/model.md, ``rtt = fixed_ms + 2 · d · route_inflation / fiber_km_per_ms``,
 was fitted to Microsoft's measured Azure inter-region medians (July 2025): 5 ms fixed,
 route inflation 1.5 and 200 km/ms for light in fibre (2/3 c).
 """
@@ -43,7 +43,7 @@ def rtt_matrix_ms(ids, lat_deg, lon_deg, measured_ms=None, fixed_ms=FIXED_MS,
     """Round-trip times [ms] between every pair of nodes, and which of them were given.
 
     ``measured_ms[a][b]`` overrides the model for (a, b); where only ``[b][a]`` is given it
-    serves both directions (MODEL.md). The diagonal is 0. Returns ``(rtt, given)``, two N×N
+    serves both directions (docs/model.md). The diagonal is 0. Returns ``(rtt, given)``, two N×N
     arrays (float ms, bool).
     """
     index = {node_id: i for i, node_id in enumerate(ids)}

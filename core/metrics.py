@@ -1,4 +1,4 @@
-"""The metrics of MODEL.md: local baseline and savings, relocatable inference demand, execution
+"""The metrics of docs/model.md: local baseline and savings, relocatable inference demand, execution
 layers, break-even, friction waterfall. Each returns numbers or a tidy DataFrame."""
 from __future__ import annotations
 
@@ -104,7 +104,7 @@ def break_even_carbon_price_usd_per_t(energy_gap_usd_per_mwh, carbon_gap_t_per_m
 
 
 def break_even(inp: ModelInputs, workload: str) -> pd.DataFrame:
-    """Every pair (s, r ≠ s) for one workload class: the break-even condition of MODEL.md.
+    """Every pair (s, r ≠ s) for one workload class: the break-even condition of docs/model.md.
 
     Columns: net benefit [$/MWh] (> 0: relocation pays), its parts, break-even egress price
     [$/GB], data intensity [GB/MWh] and carbon price [$/t], and whether the mask allows the pair
@@ -145,7 +145,7 @@ def friction_waterfall(model, inp: ModelInputs, frictions: Sequence[str] = WATER
     """Savings with every friction off (the potential), then with each friction of ``frictions``
     switched on one after another, in that order; a friction not listed stays off throughout.
 
-    The default is MODEL.md's full order (egress, migration, state locality, legal, capacity).
+    The default is docs/model.md's full order (egress, migration, state locality, legal, capacity).
     With ``frictions`` the ones switched on in ``inp``, the last row is ``inp``'s own savings.
     Each step's savings are against the local baseline solved with the same frictions. Columns:
     step, frictions_on, savings_usd, change_usd (what the step took away is negative), carbon
@@ -174,7 +174,7 @@ def friction_waterfall(model, inp: ModelInputs, frictions: Sequence[str] = WATER
 # Appended for the Break-even page. Each is pure and vectorised; the page only draws them.
 
 def pair_break_even_terms(inp: ModelInputs, workload: str, service: str, compute: str) -> dict[str, float | str | bool]:
-    """The parts of MODEL.md's break-even condition for moving 1 MWh of IT energy of ``workload``
+    """The parts of docs/model.md's break-even condition for moving 1 MWh of IT energy of ``workload``
     from ``service`` (s) to ``compute`` (r ≠ s), with the frictions as they are switched on.
 
     Returns (per MWh of IT energy): ``energy_gap_usd_per_mwh`` = PUE_s·p_s − PUE_r(1+ω)·p_r,
@@ -248,7 +248,7 @@ def relocation_threshold_ms(inp: ModelInputs, workload: str, carbon_price_usd_pe
     r ≠ s with a strictly lower unit objective than home, at carbon price τ [$/t] (the
     scenario's when None); inf where no destination is better at any budget.
 
-    The demand at s counts in RID (MODEL.md) exactly when the class's budget is ≥ this value.
+    The demand at s counts in RID (docs/model.md) exactly when the class's budget is ≥ this value.
     """
     k = inp.workload_ids.index(workload)
     tau_inp = inp if carbon_price_usd_per_t is None else replace(inp, carbon_price_usd_per_t=float(carbon_price_usd_per_t))
@@ -265,7 +265,7 @@ def relocatable_share_grid(inp: ModelInputs, workload: str, carbon_prices_usd_pe
     """RID of one class over a grid of carbon price τ [$/t] × that class's budget B [ms].
 
     ``relocatable_share`` is the share of the class's demand [MW/MW] whose (s, k) has an allowed
-    r ≠ s within B with a strictly lower unit objective than home at τ (MODEL.md's RID,
+    r ≠ s within B with a strictly lower unit objective than home at τ (docs/model.md's RID,
     restricted to the class; the other classes do not enter); ``relocatable_mw`` the same in MW.
     It is the potential: capacity and state locality do not limit it. Tidy: one row per (τ, B).
     """

@@ -1,4 +1,4 @@
-"""The placement model of MODEL.md, compiled once per scenario structure and re-solved.
+"""The placement model of docs/model.md, compiled once per scenario structure and re-solved.
 
     model = PlacementModel.for_scenario(scenario)   # builds the CVXPY problem (DPP) once
     sol = model.solve(model_inputs(scenario))        # sets parameter values, solves

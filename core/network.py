@@ -1,4 +1,4 @@
-"""A min-cost-flow fast path for the single-period placement LP of MODEL.md.
+"""A min-cost-flow fast path for the single-period placement LP of docs/model.md.
 
 The LP is a transportation problem with capacities, so OR-Tools' ``SimpleMinCostFlow`` (a
 cost-scaling push-relabel network solver) solves it directly. The CVXPY model
@@ -94,7 +94,7 @@ def _scaling(inp: ModelInputs, unit: np.ndarray, arcs: np.ndarray) -> _Scaling:
 
 
 def relocated_unit_usd_per_mwh(unit: np.ndarray) -> np.ndarray | None:
-    """[r, k] the unit objective of relocated work when it does not depend on s (MODEL.md's
+    """[r, k] the unit objective of relocated work when it does not depend on s (docs/model.md's
     formulas: ``PUE[r]·(1+ω[k])·(p[r] + τ·c[r]/1000) + g[k]·e + φ``), else None."""
     n = unit.shape[0]
     if n < 2:

@@ -1,5 +1,5 @@
 """Where should this run? For one service region and workload class, every compute region ranked
-by MODEL.md's unit objective ($ per MWh of IT energy), within the latency budget and the law,
+by docs/model.md's unit objective ($ per MWh of IT energy), within the latency budget and the law,
 each with its reason; the regions the mask excludes are listed with why.
 
 The unit objective of (s, r, k) is ``PUE[r]·(1+ω[k][r≠s])·(p[r] + τ·c[r]/1000) + [r≠s]·(g[k]·e + φ)``

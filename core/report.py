@@ -1,4 +1,4 @@
-"""Every metric of MODEL.md for one scenario, as one JSON-ready dict (``python -m core metrics``)."""
+"""Every metric of docs/model.md for one scenario, as one JSON-ready dict (``python -m core metrics``)."""
 from __future__ import annotations
 
 from core.analysis import Analysis
@@ -13,8 +13,8 @@ def _records(df) -> list[dict]:
 
 
 def metrics_report(sc: Scenario) -> dict:
-    """Solution, local baseline and savings, RID and realized relocation, average returns on
-    latency, the exact uniform frontier (with marginal and average ERoL/CRoL), execution layers,
+    """Solution, local baseline and savings, RID and realized relocation,
+    the exact uniform frontier (with marginal and average ERoL/CRoL), execution layers,
     friction waterfall, shadow prices, break-even pairs per workload, digital versus physical."""
     inp = model_inputs(sc)
     analysis = Analysis(sc)
@@ -29,10 +29,9 @@ def metrics_report(sc: Scenario) -> dict:
                                          "carbon_savings_avg_t", "carbon_savings_marginal_t")},
         "rid": head["rid"],
         "realized_relocation": sol.relocated_share,
-        "returns_on_latency": {k: head[k] for k in ("mean_budget_ms", "erol_avg_usd_per_ms", "crol_avg_t_per_ms")},
         "frontier": _records(analysis.frontier(inp)),
         "execution_layers": _records(analysis.layers(inp, sol)),
-        "friction_waterfall": _records(analysis.waterfall(inp, WATERFALL_ORDER)),   # MODEL.md: all five
+        "friction_waterfall": _records(analysis.waterfall(inp, WATERFALL_ORDER)),   # docs/model.md: all five
         "shadow_prices": {
             "capacity": _records(sol.load[["node", "load_mw", "capacity_mw", "capacity_shadow_usd_per_mw"]]),
             "demand": _records(sol.demand[["service", "workload", "demand_mw", "marginal_cost_usd_per_mw"]]),

@@ -25,7 +25,7 @@ class Solution:
     status: str = "optimal"
     solver: str = ""
 
-    # --- totals (MODEL.md) --------------------------------------------------------------
+    # --- totals (docs/model.md) --------------------------------------------------------------
     @cached_property
     def cost_usd(self) -> float:
         """C = H · Σ x · unit cost [$], recomputed from the placement."""
@@ -73,7 +73,7 @@ class Solution:
         return self.relocated_mw / self.demand_mw if self.demand_mw > 0 else 0.0
 
     def summary(self) -> dict:
-        """The result keys of MODEL.md's ``solve`` output, plus a few more."""
+        """The result keys of docs/model.md's ``solve`` output, plus a few more."""
         return {"status": self.status, "objective_usd": self.objective_usd, "cost_usd": self.cost_usd,
                 "emissions_t": self.emissions_t, "emissions_avg_t": self.emissions_avg_t,
                 "emissions_marginal_t": self.emissions_marginal_t, "unserved_mw": self.unserved_mw,

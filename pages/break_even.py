@@ -152,6 +152,6 @@ charts.show(charts.relocatable_share_figure(shares, sc.workload_ids, names, inp.
 st.caption(prose.escape(
     "For each class at its current budget (in the legend): the share of its demand whose home has an allowed "
     "region that is strictly cheaper per MWh at that carbon price (energy + τ × carbon + transfer), the relocatable "
-    f"inference demand (RID) of the model reference for that class, on the {inp.carbon_signal} signal. It is the "
+    f"inference demand (RID) of the Model reference page for that class, on the {inp.carbon_signal} signal. It is the "
     "potential: capacity and state locality do not limit it. A line that rises with τ means carbon pricing opens "
     "cleaner regions; one that falls means the cheap regions are the dirtier ones."))

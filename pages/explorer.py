@@ -1,122 +1,227 @@
-"""Explorer: where the scenario's inference runs, on a world map, and what it saves."""
+"""Explorer: the result in one sentence and four numbers, what the last change did, where the
+inference runs on a world map, and what binds; the rest one click away."""
 import streamlit as st
 
+from core.binding import LATENCY_STEP_MS, binding_sentence, capacity_holds_back
+from core.briefing import carbon_signals_sentence, data_basis_words, edit_lines
+from core.narrative import FRICTION_WORDS, headline_sentence, period_words
+from core.scenario import FRICTIONS
+from core.setting_change import budgets_raised, headline_delta
 from pages.common import datafiles, state, worldmap
 from pages.common.charts import period_label
-from pages.common.theme import (fmt_mw, fmt_ms, fmt_pct, fmt_t, fmt_t_per_ms, fmt_usd,
-                                fmt_usd_per_ms)
+from pages.common.theme import fmt_mw, fmt_ms, fmt_pct, fmt_t, fmt_usd
+
+WIDE_MAP_PX, NARROW_MAP_PX, NARROW_BELOW_PX = 760, 340, 700
+# Metric texts wrap instead of being cut; the data-basis card's value is words, in a smaller
+# font; the map box shows the wide map or the phone map by its own width (a container query).
+CSS = f"""<style>
+.st-key-explorer_hero [data-testid="stMetricValue"] *,
+.st-key-explorer_hero [data-testid="stMetricDelta"] *,
+.st-key-explorer_hero [data-testid="stMetricLabel"] * {{
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }}
+.st-key-explorer_hero [data-testid="stMetricValue"] {{ font-size: 1.35rem; line-height: 1.25; }}
+.st-key-explorer_basis [data-testid="stMetricValue"] {{ font-size: 1rem; }}
+.st-key-explorer_map {{ container-type: inline-size; }}
+@container (max-width: {NARROW_BELOW_PX - 1}px) {{ .st-key-explorer_map_wide {{ display: none; }} }}
+@container (min-width: {NARROW_BELOW_PX}px) {{ .st-key-explorer_map_narrow {{ display: none; }} }}
+</style>"""
 
 sc = state.current_scenario()
 h = state.headline()
 sol = state.solution()
 hours = sc.period_hours
+when = period_words(hours)
+signal = sc.objective.carbon_signal
+names = {n.id: n.name or n.id for n in sc.nodes}
+wl_names = {w.id: w.name or w.id for w in sc.workloads}
+full = state.full_regions_df()
+ARCS_KEY = f"explorer_arcs_{'_'.join(sc.workload_ids)}"
+st.html(CSS)
+
+
+def signed(fmt, x: float) -> str:
+    """A change with its sign: +$1.2 M, -3.4 kt CO₂ (0 without one)."""
+    text = fmt(x)
+    return text if text.startswith("-") or float(x) == 0 else f"+{text}"
+
+
+def tonnes(x: float) -> str:
+    """Tonnes without the "CO₂" (the label says it): -265 kt."""
+    return fmt_t(x).replace(" CO₂", "")
+
+
+def share_of(change: float, base: float) -> str:
+    """The change as a signed share of the baseline: +0.3%, -3.3% ("—" without a baseline)."""
+    return signed(fmt_pct, change / base) if base > 0 else "—"
+
 
 st.title("Energy–Latency Frontier Explorer")
 st.caption(f"{sc.name} · {len(sc.nodes)} regions · {len(sc.workloads)} workload classes · "
-           f"{fmt_mw(h['demand_mw'])} of inference demand · totals over {hours:,.0f} h"
+           f"{fmt_mw(h['demand_mw'])} of inference IT load · totals over {hours:,.0f} h"
            + (" (one year)" if hours == 8760 else "")
            + (f" · every budget relaxed by {fmt_ms(state.relax_ms())}" if state.relax_ms() else ""))
+st.markdown(f"**{headline_sentence(h, hours, signal)}**")
 
+# --- four hero numbers ------------------------------------------------------------------------
+d_avg = h["emissions_avg_t"] - h["local_emissions_avg_t"]
+d_marg = h["emissions_marginal_t"] - h["local_emissions_marginal_t"]
+basis = state.data_basis_df()
+with st.container(key="explorer_hero"):
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Savings vs local", fmt_usd(h["savings_usd"]),
+              f"{fmt_pct(h['savings_usd'] / h['local_cost_usd']) if h['local_cost_usd'] else '—'} of local cost",
+              delta_arrow="off", delta_color="off", border=True,
+              help=f"Energy cost saved {when} ($): the local baseline (every budget 0 ms, all work at home) "
+                   "minus this placement's cost of energy, egress and migration fees.")
+    c2.metric("CO₂: average · marginal", f"{signed(tonnes, d_avg)} · {signed(tonnes, d_marg)}",
+              f"{share_of(d_avg, h['local_emissions_avg_t'])} · {share_of(d_marg, h['local_emissions_marginal_t'])}",
+              delta_arrow="off", delta_color="off", border=True,
+              help=f"Emissions with relocation minus the local baseline's, tCO₂ {when} (kt = thousand tonnes), "
+                   "counted with each grid's average intensity (its mix) and with its marginal intensity (the "
+                   "plant that runs more when demand rises). Every marginal intensity is an assumption.")
+    c3.metric("Demand moved", fmt_pct(h["relocated_share"]), f"{fmt_mw(h['relocated_mw'])} of {fmt_mw(h['demand_mw'])}",
+              delta_arrow="off", delta_color="off", border=True,
+              help="Realized relocation: the share of inference IT load (MW) that runs away from its service node.")
+    with c4.container(key="explorer_basis"):
+        st.metric("Data basis", data_basis_words(basis, "price"), data_basis_words(basis, "capacity"),
+                  delta_arrow="off", delta_color="off", border=True,
+                  help="How the regions' prices and capacities are known (data/SOURCES.md): measured, estimated, "
+                       "assumed, or edited by you. These numbers are only as good as the weakest of them.")
+st.caption(carbon_signals_sentence(h))
 
-def vs_local(diff: float, fmt) -> str:
-    return f"{fmt(diff)} vs local"
+# --- what the last change did -----------------------------------------------------------------
+previous = state.previous_result()
+if previous is not None:
+    prev_sc, prev_relax, prev_h = previous
+    d = headline_delta(prev_h, h)
+    edits = edit_lines(prev_sc, sc)
+    if prev_relax != state.relax_ms():
+        edits.append(f"relaxation {fmt_ms(prev_relax)} → {fmt_ms(state.relax_ms())}")
+    with st.container(border=True, key="explorer_delta"):
+        st.markdown(
+            f"**Δ vs your previous setting** ({'; '.join(edits) or 'same settings'}): savings "
+            f"{signed(fmt_usd, d['savings_usd'])} {when}; CO₂ {signed(tonnes, d['emissions_avg_t'])} on the average "
+            f"signal, {signed(tonnes, d['emissions_marginal_t'])} on the marginal; demand moved "
+            f"{signed(lambda v: f'{v * 100:,.1f}', d['relocated_share'])} percentage points "
+            f"({signed(fmt_mw, d['relocated_mw'])}).")
+        if budgets_raised(prev_sc, prev_relax, sc, state.relax_ms()) and len(full):
+            st.caption(binding_sentence(full, None, hours, names, wl_names))
 
-
-signal = sc.objective.carbon_signal
-c1, c2, c3, c4, c5 = st.columns(5)
-c1.metric("Energy cost", fmt_usd(h["cost_usd"]), vs_local(h["cost_usd"] - h["local_cost_usd"], fmt_usd),
-          delta_color="inverse", border=True,
-          help="Facility energy bought plus egress and migration fees over the period ($). "
-               "The delta is against the local baseline: every budget 0 ms, all work at home.")
-c2.metric("Savings vs local", fmt_usd(h["savings_usd"]),
-          f"{fmt_pct(h['savings_usd'] / h['local_cost_usd']) if h['local_cost_usd'] else '—'} of local cost",
-          delta_arrow="off", delta_color="off", border=True,
-          help="Local baseline cost minus this placement's cost ($ over the period).")
-c3.metric("Emissions, marginal",
-          fmt_t(h["emissions_marginal_t"]),
-          vs_local(h["emissions_marginal_t"] - h["local_emissions_marginal_t"], fmt_t),
-          delta_color="inverse", border=True,
-          help="tCO₂ over the period with each region's marginal grid intensity (what one more MWh emits).")
-c4.metric("Emissions, average",
-          fmt_t(h["emissions_avg_t"]),
-          vs_local(h["emissions_avg_t"] - h["local_emissions_avg_t"], fmt_t),
-          delta_color="inverse", border=True,
-          help="tCO₂ over the period with each region's average grid intensity (the grid mix).")
-c5.metric("Unserved demand", fmt_mw(h["unserved_mw"]),
-          vs_local(h["unserved_mw"] - h["local_unserved_mw"], fmt_mw)
-          if h["unserved_mw"] or h["local_unserved_mw"] else None,
-          delta_color="inverse", border=True,
-          help="MW of demand no allowed region can take (penalised in the objective).")
-
-c1, c2, c3, c4, c5 = st.columns(5)
-c1.metric("Relocatable (RID)", fmt_pct(h["rid"]), border=True,
-          help="RID: share of demand (by MW) whose mask allows at least one other region with a strictly "
-               "lower unit cost than home (energy, carbon price and transfer per MWh).")
-c2.metric("Realized relocation", fmt_pct(h["relocated_share"]), f"{fmt_mw(h['relocated_mw'])} moved",
-          delta_arrow="off", delta_color="off", border=True,
-          help="Share of demand the optimal placement actually runs away from home.")
-c3.metric("ERoL, average", fmt_usd_per_ms(h["erol_avg_usd_per_ms"]), border=True,
-          help="Energy return on latency: (local cost − cost) ÷ the demand-weighted mean budget, "
-               "$ over the period per ms.")
-c4.metric("CRoL, average", fmt_t_per_ms(h["crol_avg_t_per_ms"]), border=True,
-          help="Carbon return on latency: (local emissions − emissions) ÷ the demand-weighted mean budget, "
-               f"tCO₂ per ms, on the {signal} signal. Negative: relocation raises emissions.")
-c5.metric("Mean budget", fmt_ms(h["mean_budget_ms"]), border=True,
-          help="Demand-weighted mean latency budget: Σ demand × budget ÷ Σ demand over the workload "
-               "classes (ms), relaxation included.")
-st.caption(f"The objective prices carbon on the **{signal}** signal (CRoL uses it too). ERoL and CRoL are "
-           f"averages over the demand-weighted mean budget ({fmt_ms(h['mean_budget_ms'])}): the whole "
-           "saving against the local baseline divided by it, not the last millisecond's. The Frontier "
-           "page has the marginal values.")
-
-# --- map ------------------------------------------------------------------------------------------
 unserved = sol.demand.groupby("service")["unserved_mw"].sum()
 unserved = unserved[unserved > 1e-6].sort_values(ascending=False)
 if len(unserved):
-    names = {n.id: n.name or n.id for n in sc.nodes}
     where = ", ".join(f"{names[s]} ({fmt_mw(mw)})" for s, mw in unserved.head(6).items())
     more = f" and {len(unserved) - 6} more" if len(unserved) > 6 else ""
     st.warning(f"{fmt_mw(unserved.sum())} of demand is unserved: {where}{more}. Raise a latency budget, "
                "add capacity or switch a friction off.", icon=":material/error:")
 
-head, pick = st.columns([3, 2], vertical_alignment="bottom")
-head.subheader("Where the inference runs")
-colour_by = pick.segmented_control("Colour regions by", list(worldmap.COLOUR_BY),
-                                   format_func=lambda k: "Energy price" if k == "price" else "Carbon intensity",
-                                   default="price", key="explorer_colour_by",
-                                   help="Fill of each region's disc: its energy price ($/MWh) or its grid "
-                                        "carbon intensity on the chosen signal (gCO₂/kWh).") or "price"
-wl_names = {w.id: w.name or w.id for w in sc.workloads}
-shown = st.pills("Arcs for", sc.workload_ids, selection_mode="multi", default=sc.workload_ids,
-                 format_func=wl_names.get, key=f"explorer_arcs_{'_'.join(sc.workload_ids)}",
-                 help="Which workload classes' relocated demand is drawn as arcs (colour = class).")
-st.pydeck_chart(worldmap.deck(sc, sol, datafiles.world_geojson(), colour_by, workloads=shown), height=470,
-                alt="World map of regions, demand and relocated inference")
+# --- map ------------------------------------------------------------------------------------------
+st.subheader("Where the inference runs")
+colour_by = st.session_state.get("explorer_colour_by") or "price"
+shown = st.session_state.get(ARCS_KEY, sc.workload_ids)
+description = worldmap.map_description(sc, sol)
+geo = datafiles.world_geojson()
+with st.container(key="explorer_map"):
+    for name, width in (("wide", WIDE_MAP_PX), ("narrow", NARROW_MAP_PX)):
+        frame = worldmap.map_frame(sc, sol, width)
+        with st.container(key=f"explorer_map_{name}"):
+            st.pydeck_chart(worldmap.deck(sc, sol, geo, colour_by, width, workloads=shown, frame=frame),
+                            height=frame.height_px, alt=description)
 st.markdown(worldmap.legend_html(sc, sol, colour_by), unsafe_allow_html=True)
+st.caption(description)
+pick, arcs_for = st.columns([2, 3])
+pick.segmented_control(
+    "Colour regions by", list(worldmap.COLOUR_BY), format_func=worldmap.COLOUR_BY.get, default="price",
+    key="explorer_colour_by",
+    help="Fill of each region's disc: its energy price ($/MWh), its grid carbon intensity on the chosen "
+         "signal (gCO₂/kWh), or where new capacity pays: the capacity shadow price of a full region "
+         "($ a year that one more MW there would save).")
+arcs_for.pills("Arcs for", sc.workload_ids, selection_mode="multi", default=sc.workload_ids,
+               format_func=wl_names.get, key=ARCS_KEY,
+               help="Which workload classes' relocated demand the corridors carry (colour = a corridor's "
+                    "main class).")
 
-# --- placement ------------------------------------------------------------------------------------
-st.subheader("Placement")
-only_moved = st.toggle("Only relocated work", value=True, key="explorer_only_moved",
-                       help="Hide the work that runs at its own service node.")
-table = sol.placement
-if only_moved:
-    table = table[table["service"] != table["compute"]]
-table = table.sort_values("mw", ascending=False)
-st.caption(f"{len(table):,} flows · {fmt_mw(table['mw'].sum())}")
-shown_table = table[["service", "compute", "workload", "mw", "rtt_ms", "layer", "cost_usd"]].assign(
-    workload=table["workload"].map(wl_names).fillna(table["workload"]), cost_usd=table["cost_usd"] / 1e6)
-st.dataframe(
-    shown_table, hide_index=True,
-    height=min(420, 38 + 35 * max(len(table), 1)),
-    column_config={
-        "service": st.column_config.TextColumn("Service node", help="Where the requests enter"),
-        "compute": st.column_config.TextColumn("Compute node", help="Where they run"),
-        "workload": st.column_config.TextColumn("Workload class"),
-        "mw": st.column_config.NumberColumn("IT power (MW)", format="%.1f"),
-        "rtt_ms": st.column_config.NumberColumn("Round trip (ms)", format="%.1f"),
-        "layer": st.column_config.TextColumn("Layer", help="local (at home), regional (round trip within the "
-                                                           "regional threshold) or energy-oriented (further away)"),
-        "cost_usd": st.column_config.NumberColumn(f"Cost ($M {period_label(hours)})", format="%.1f",
-                                                  help="Energy bought at the compute node plus egress and "
-                                                       "migration fees for this flow, $ million"),
-    })
+# --- the rest, one click away -----------------------------------------------------------------------
+binds_tab, numbers_tab, placement_tab = st.tabs(["What binds", "More numbers", "Placement"],
+                                                key="explorer_tab", on_change="rerun")
+with binds_tab:
+    if binds_tab.open is not False:          # re-solves: only while the tab is open
+        values = state.latency_value_df()
+        st.markdown(binding_sentence(full, values, hours, names, wl_names))
+        left, right = st.columns(2)
+        left.markdown("**Full regions** (capacity shadow price: what one more MW there would save)")
+        if full.empty:
+            left.markdown("No region is full." if sc.frictions.capacity else "Capacity limits are switched off.")
+        else:
+            left.markdown("\n".join(
+                f"- {names.get(r.node, r.node)}: {r.load_mw:,.0f} of {r.capacity_mw:,.0f} MW, "
+                f"+{fmt_usd(r.shadow_usd_per_mw_year)} per MW-year"
+                + ("" if hours == 8760 else f" ({fmt_usd(r.shadow_usd_per_mw)} over the period)")
+                for r in full.itertuples()))
+        frictions = state.binding_frictions_df().set_index("friction")
+        right.markdown("**Frictions** (one binds when switching it off alone would lower the objective)")
+        right.markdown("\n".join(
+            f"- {FRICTION_WORDS[f].capitalize()}: "
+            + ("off" if f not in frictions.index else
+               "binds: switching it off would lower the objective by "
+               f"{fmt_usd(frictions.at[f, 'cost_usd_of_friction'])} {when}"
+               if frictions.at[f, "binds"] else "on, does not bind")
+            for f in FRICTIONS))
+        held = capacity_holds_back(values)
+        right.markdown(f"**The next {fmt_ms(LATENCY_STEP_MS)}** per class at the current setting (a re-solve with "
+                       "that class's budget alone raised; value = the objective saved)")
+        right.markdown("\n".join(
+            f"- +{fmt_ms(r.step_ms)} on {wl_names[r.workload]} ({fmt_ms(r.budget_ms)} now): {fmt_usd(r.value_usd)} {when}"
+            + (f"; with capacity unlimited {fmt_usd(r.value_without_capacity_usd)}" if held.get(r.workload, False) else "")
+            for r in values.itertuples()))
+    else:
+        st.caption("Open this tab to see the full regions, the binding frictions and what more latency budget is worth.")
+
+with numbers_tab:
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Energy cost", fmt_usd(h["cost_usd"]), border=True,
+              help=f"Facility energy bought plus egress and migration fees {when} ($).")
+    c2.metric("Local cost", fmt_usd(h["local_cost_usd"]), border=True,
+              help=f"The same with every budget 0 ms: all work at home ($ {when}).")
+    c3.metric("Relocatable (RID)", fmt_pct(h["rid"]), border=True,
+              help="RID: share of demand (by MW) whose mask allows at least one other region with a strictly "
+                   "lower unit cost than home (energy, carbon price and transfer per MWh).")
+    c4.metric("Unserved demand", fmt_mw(h["unserved_mw"]), border=True,
+              help="MW of demand no allowed region can take (penalised in the objective).")
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("CO₂, average", fmt_t(h["emissions_avg_t"]), border=True,
+              help=f"tCO₂ {when} with each region's average grid intensity (the grid mix).")
+    c2.metric("CO₂, marginal", fmt_t(h["emissions_marginal_t"]), border=True,
+              help=f"tCO₂ {when} with each region's marginal intensity (what one more MWh emits; assumed).")
+    c3.metric("Local CO₂, avg", fmt_t(h["local_emissions_avg_t"]), border=True,
+              help=f"The local baseline's tCO₂ {when}, average intensity.")
+    c4.metric("Local CO₂, marg", fmt_t(h["local_emissions_marginal_t"]), border=True,
+              help=f"The local baseline's tCO₂ {when}, marginal intensity (assumed).")
+    st.caption(f"The objective prices carbon on the **{signal}** signal. What more latency is worth per class is "
+               "under What binds; the frontier of every budget is on the Frontier page.")
+
+with placement_tab:
+    only_moved = st.toggle("Only relocated work", value=True, key="explorer_only_moved",
+                           help="Hide the work that runs at its own service node.")
+    table = sol.placement
+    if only_moved:
+        table = table[table["service"] != table["compute"]]
+    table = table.sort_values("mw", ascending=False)
+    st.caption(f"{len(table):,} flows · {fmt_mw(table['mw'].sum())}")
+    shown_table = table[["service", "compute", "workload", "mw", "rtt_ms", "layer", "cost_usd"]].assign(
+        workload=table["workload"].map(wl_names).fillna(table["workload"]), cost_usd=table["cost_usd"] / 1e6)
+    st.dataframe(
+        shown_table, hide_index=True,
+        height=min(420, 38 + 35 * max(len(table), 1)),
+        column_config={
+            "service": st.column_config.TextColumn("Service node", help="Where the requests enter"),
+            "compute": st.column_config.TextColumn("Compute node", help="Where they run"),
+            "workload": st.column_config.TextColumn("Workload class"),
+            "mw": st.column_config.NumberColumn("IT power (MW)", format="%.1f"),
+            "rtt_ms": st.column_config.NumberColumn("Round trip (ms)", format="%.1f"),
+            "layer": st.column_config.TextColumn("Layer", help="local (at home), regional (round trip within the "
+                                                               "regional threshold) or energy-oriented (further away)"),
+            "cost_usd": st.column_config.NumberColumn(f"Cost ($M {period_label(hours)})", format="%.1f",
+                                                      help="Energy bought at the compute node plus egress and "
+                                                           "migration fees for this flow, $ million"),
+        })

@@ -119,7 +119,7 @@ slides = [
           rows=[(w[:1].upper() + w[1:].partition(": ")[0], w.partition(": ")[2]) for w in words.values()],
           notes=["Rows: how the value of each region is known, region by region.",
                  "Model: Energy–Latency Frontier Explorer, after \"AI Inference as Relocatable Electricity Demand\" "
-                 "(arXiv 2604.27855, 2026); definitions in the project's model reference."],
+                 "(arXiv 2604.27855, 2026); definitions in its Model reference (docs/model.md in the project's repository, and a page of the app)."],
           link=link),
 ]
 talk = Presentation(title="AI inference as relocatable electricity demand", slides=slides)

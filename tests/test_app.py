@@ -16,7 +16,7 @@ from streamlit.testing.v1 import app_test as app_test_module
 from core.analysis import Analysis, relaxed_inputs
 from core.scenario import default_scenario, update_scenario
 from core.share import ShareState, decode_state, encode_state
-from pages.common.theme import fmt_mw, fmt_pct, fmt_t, fmt_usd, fmt_usd_per_ms
+from pages.common.theme import fmt_mw, fmt_pct, fmt_t, fmt_usd
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 30
@@ -69,12 +69,11 @@ def assert_numbers(at: AppTest, h: dict) -> None:
     shown = metrics(at)
     assert shown["Energy cost"] == fmt_usd(h["cost_usd"])
     assert shown["Savings vs local"] == fmt_usd(h["savings_usd"])
-    assert shown["Emissions, marginal"] == fmt_t(h["emissions_marginal_t"])
-    assert shown["Emissions, average"] == fmt_t(h["emissions_avg_t"])
+    assert shown["CO₂, marginal"] == fmt_t(h["emissions_marginal_t"])
+    assert shown["CO₂, average"] == fmt_t(h["emissions_avg_t"])
     assert shown["Unserved demand"] == fmt_mw(h["unserved_mw"])
     assert shown["Relocatable (RID)"] == fmt_pct(h["rid"])
-    assert shown["Realized relocation"] == fmt_pct(h["relocated_share"])
-    assert shown["ERoL, average"] == fmt_usd_per_ms(h["erol_avg_usd_per_ms"])
+    assert shown["Demand moved"] == fmt_pct(h["relocated_share"])
 
 
 def by_key(elements, suffix: str):

@@ -42,6 +42,8 @@ if not Path(CHROMIUM).exists():
 SHOTS = ARTIFACTS / "screenshots"
 VIEW = {"width": 1440, "height": 900}
 SLIDE_VIEW = {"width": 1280, "height": 720}
+PHONE_VIEW = {"width": 390, "height": 844}
+SIZES = {"1440x900": VIEW, "1280x720": SLIDE_VIEW, "390x844": PHONE_VIEW}
 SIDEBAR = '[data-testid="stSidebar"]'
 PLOT = ".js-plotly-plot"
 TABLE = '[data-testid="stDataFrame"]'
@@ -56,7 +58,7 @@ PAGES = {
     "frictions": ("frictions", [PLOT]),
     "data": ("data", [TABLE]),
     "physical": ("physical", [PLOT]),
-    "presentation": ("relocatable", [PLOT, METRIC]),
+    "presentation": ("relocatable", [METRIC]),          # the title slide: numbers, no chart
 }
 
 
@@ -242,7 +244,8 @@ def test_map_canvas_is_drawn(first_visit):
             break
         page.wait_for_timeout(250)
     assert stats["colours"] > 50 and stats["stddev"] > 10, f"the map canvas looks blank: {stats}"
-    full_page_screenshot(page, SHOTS / f"{DEFAULT_PAGE}.png", **VIEW)     # the default view, unchanged
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    shoot_at_every_size(page, DEFAULT_PAGE)                                 # the default view, unchanged
     first_visit["session"].check()
 
 
@@ -276,15 +279,36 @@ def test_every_page_renders_and_is_screenshotted(session, server, timings):
         assert decode_state(parse_qs(parts.query)["s"][0]).page == path
         per_page[path] = {"script_finished_s": round(rec.finished_runs()[-1][0] / 1000, 3),
                           "rendered_s": round(rendered_ms / 1000, 3)}
-        full_page_screenshot(page, SHOTS / f"{path}.png", **VIEW)
-        if path == "presentation":
-            page.set_viewport_size(SLIDE_VIEW)
-            page.wait_for_timeout(600)
-            page.screenshot(path=str(SHOTS / "presentation_1280x720.png"))
-            full_page_screenshot(page, SHOTS / "presentation_1280x720_full.png", **SLIDE_VIEW)
-            page.set_viewport_size(VIEW)
+        shoot_at_every_size(page, path)
     timings["page_navigation_to"] = per_page
     session.check()
+
+
+TRUNCATED_JS = """() => Array.from(document.querySelectorAll(
+      '[data-testid="stMetricLabel"], [data-testid="stMetricValue"], [data-testid="stMetricDelta"]'))
+    .filter(e => e.offsetParent !== null)
+    .flatMap(e => [e, ...e.querySelectorAll('*')])
+    .filter(e => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflow !== 'visible')
+    .map(e => e.closest('[data-testid="stMetric"]').innerText.replace(/\\s+/g, ' ').trim())"""
+
+
+def truncated_metrics(page) -> list[str]:
+    """The metrics whose label, value or delta is cut off (ellipsis or clipped) at this size."""
+    return sorted(set(page.evaluate(TRUNCATED_JS)))
+
+
+def shoot_at_every_size(page, path: str) -> None:
+    """Screenshots of ``path`` at 1440×900, 1280×720 (a projector; no metric may be cut off
+    there) and 390×844 (a phone): the visible screen and the whole page of each."""
+    for name, size in SIZES.items():
+        page.set_viewport_size(size)
+        page.wait_for_timeout(600)                   # plotly and deck.gl resize on the resize event
+        page.screenshot(path=str(SHOTS / f"{path}_{name}.png"))
+        if size is SLIDE_VIEW:
+            cut = truncated_metrics(page)
+            assert not cut, f"page {path} at 1280×720: metrics cut off: {cut}"
+        full_page_screenshot(page, SHOTS / f"{path}_{name}_full.png", **size)
+    page.set_viewport_size(VIEW)
 
 
 def test_deep_link_to_the_default_page(session, server):
@@ -473,3 +497,69 @@ def test_garbage_links_warn_and_show_the_defaults(session, server, defaults):
         now = parse_qs(urlsplit(page.url).query).get("s", [""])[0]
         assert decode_state(now).changes == {}, f"link {name!r}: the address bar now holds {now[:80]}"
     session.check()
+
+
+# --- 7. keyboard, focus and contrast -------------------------------------------------------------------
+
+CAPTIONS_JS = """() => Array.from(document.querySelectorAll('[data-testid="stCaptionContainer"]'))
+  .filter(e => e.offsetParent !== null && e.innerText.trim())
+  .map(e => {
+    let bg = null;
+    for (let a = e; a && !bg; a = a.parentElement) {
+      const c = getComputedStyle(a).backgroundColor;
+      if (c && c !== 'rgba(0, 0, 0, 0)' && c !== 'transparent') bg = c;
+    }
+    let opacity = 1;
+    for (let a = e; a; a = a.parentElement) opacity *= parseFloat(getComputedStyle(a).opacity);
+    return [getComputedStyle(e).color, bg || 'rgb(255, 255, 255)', opacity, e.innerText.slice(0, 60)];
+  })"""
+
+
+def _rgb(css: str) -> tuple[float, ...]:
+    return tuple(float(v) for v in re.findall(r"[\d.]+", css)[:3])
+
+
+def contrast_ratio(fg: str, bg: str) -> float:
+    """WCAG 2.x contrast ratio of two CSS rgb() colours."""
+    def lum(rgb):
+        c = [v / 255 for v in rgb]
+        c = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+    a, b = sorted((lum(_rgb(fg)), lum(_rgb(bg))), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+@pytest.mark.parametrize("size", ["1440x900", "390x844"])
+def test_skip_link_focus_ring_and_caption_contrast(browser, server, size):
+    """One Tab reaches a visible "Skip to controls" link with a 2 px ring; Enter puts the focus on
+    the sidebar's first control (opening the sidebar on a phone); every visible caption has a
+    contrast of at least 4.5:1 at full opacity; every chart has its screen-reader description."""
+    s = Session(browser, server["base"], viewport=SIZES[size])
+    try:
+        page, rec = s.open(server["base"] + "/frontier", what=f"frontier at {size}")
+        page.keyboard.press("Tab")
+        skip = page.evaluate("""() => { const e = document.activeElement; const r = e.getBoundingClientRect();
+            const st = getComputedStyle(e);
+            return {cls: e.className, text: e.innerText, top: r.top, bottom: r.bottom, width: r.width,
+                    outline: [st.outlineWidth, st.outlineStyle]}; }""")
+        assert "elf-skip" in skip["cls"] and "Skip to controls" in skip["text"], skip
+        assert skip["width"] > 0 and 0 <= skip["top"] < SIZES[size]["height"], f"skip link not on screen: {skip}"
+        assert skip["outline"] == ["2px", "solid"], skip
+        page.keyboard.press("Enter")
+        page.wait_for_function("""() => { const e = document.activeElement;
+            return e && e.closest('[data-testid="stSidebar"]') !== null
+                   && (e.matches('input, [role="slider"], [role="switch"], [role="radio"], button')); }""",
+                               timeout=10_000)
+        assert page.locator(SIDEBAR).first.is_visible()
+        assert page.locator("a.elf-skip").count() == 1
+
+        for fg, bg, opacity, text in page.evaluate(CAPTIONS_JS):
+            assert opacity == 1, f"caption {text!r} drawn at opacity {opacity}"
+            assert contrast_ratio(fg, bg) >= 4.5, f"caption {text!r}: {fg} on {bg} is {contrast_ratio(fg, bg):.2f}:1"
+        n_plots = page.locator(PLOT).count()
+        described = page.evaluate("""() => Array.from(document.querySelectorAll('.elf-sr-only'))
+            .filter(e => e.textContent.trim().length > 20).length""")
+        assert n_plots > 0 and described >= n_plots, f"{n_plots} charts, {described} descriptions"
+        s.check()
+    finally:
+        s.close()

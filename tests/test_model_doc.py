@@ -191,7 +191,7 @@ def test_every_key_of_frontier_and_metrics_output_is_named(capsys, example_file)
     frontier = run_cli(capsys, "frontier", example_file)
     metrics = run_cli(capsys, "metrics", example_file)
     keys = set(frontier) | keys_of_rows(frontier["points"]) | set(metrics)
-    for block in ("savings", "returns_on_latency"):
+    for block in ("savings",):
         keys |= set(metrics[block])
     for block in ("execution_layers", "friction_waterfall"):
         keys |= keys_of_rows(metrics[block])

@@ -29,5 +29,5 @@ def sentence(text: str, *, big: bool = False, muted: bool = False) -> None:
 
 
 SOURCE = ("Computed by the placement model from the scenario's data (sources on the Data page); "
-          "definitions in the project's model reference.")
+          "definitions on the Model reference page.")
 """Where a page's numbers come from, in words for analysts (no module or file names)."""

@@ -7,6 +7,7 @@ Every page reads the state through these functions and never keeps its own copy:
     sc  = current_scenario()          # the scenario with the user's edits (validated)
     inp = current_inputs()            # its model inputs with every budget raised by relax_ms()
     h   = headline()                  # cached results, keyed on (scenario JSON, relax)
+    prev = previous_result()          # the setting before the last change, for "Δ vs previous"
     apply_changes({"prices.egress_usd_per_gb": 0.05})   # an edit (update_scenario paths)
 
 Results are cached with ``st.cache_data`` keyed on the canonical scenario JSON and the
@@ -27,6 +28,8 @@ import pandas as pd
 import streamlit as st
 
 from core.analysis import Analysis, relaxed_inputs
+from core.binding import LATENCY_STEP_MS, binding_frictions, full_regions, latency_value
+from core.briefing import data_basis
 from core.inputs import ModelInputs
 from core.metrics import break_even
 from core.scenario import Scenario, ScenarioError, load_scenario, update_scenario
@@ -35,7 +38,7 @@ from core.share import LinkError, ShareState, apply_state, decode_state, encode_
 from core.solution import Solution
 
 # url path of each page (st.Page url_path, equal to the file stem: see app.py)
-PAGES = ("explorer", "frontier", "layers", "break_even", "frictions", "data", "physical", "presentation")
+PAGES = ("explorer", "frontier", "layers", "break_even", "frictions", "data", "physical", "presentation", "model")
 DEFAULT_PAGE = "explorer"
 SCENARIO_ENV = "ELF_SCENARIO"   # optional server-side path of the base scenario (tests, development)
 CACHE_ENTRIES = 32
@@ -43,6 +46,7 @@ CACHE_ENTRIES = 32
 _INIT, _DEFAULT, _BASE, _SC, _RELAX = "elf_init", "elf_default", "elf_base", "elf_scenario", "elf_relax"
 _PAGE, _LINK_PAGE, _REV, _AN = "elf_page", "elf_link_page", "elf_rev", "elf_analysis"
 _MESSAGES, _NOTE, _LINK, _INPUTS, _JSON = "elf_messages", "elf_link_note", "elf_link", "elf_inputs", "elf_json"
+_LAST, _PREV = "elf_last_result", "elf_previous_result"
 
 
 def page_key(url_path: str) -> str:
@@ -298,8 +302,67 @@ def local_solution() -> Solution:
 
 
 def headline() -> dict:
-    """:meth:`core.analysis.Analysis.headline` of the current scenario (units in the key names)."""
-    return _headline(*_args())
+    """:meth:`core.analysis.Analysis.headline` of the current scenario (units in the key names).
+    Also remembers it as this session's latest result (see :func:`previous_result`)."""
+    h = _headline(*_args())
+    _remember(h)
+    return h
+
+
+def _remember(h: dict) -> None:
+    ss = _ss()
+    key = (scenario_json(), relax_ms())
+    last = ss.get(_LAST)
+    if last is not None and last[0] == key:
+        return
+    if last is not None:
+        ss[_PREV] = last
+    ss[_LAST] = (key, current_scenario(), relax_ms(), h)
+
+
+def previous_result() -> tuple[Scenario, float, dict] | None:
+    """The setting shown before the current one in this session: its scenario, relaxation [ms]
+    and headline (:func:`headline`'s dict); None until a change has been made."""
+    headline()
+    prev = _ss().get(_PREV)
+    return None if prev is None else (prev[1], prev[2], prev[3])
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _binding_frictions(sc_json: str, relax: float, _an: Analysis, _inp: ModelInputs) -> pd.DataFrame:
+    return binding_frictions(_an.sweeper, _inp)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _latency_value(sc_json: str, relax: float, step_ms: float, _an: Analysis, _inp: ModelInputs) -> pd.DataFrame:
+    return latency_value(_an.sweeper, _inp, step_ms)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _data_basis(sc_json: str, default_json: str, _sc: Scenario, _default: Scenario) -> pd.DataFrame:
+    return data_basis(_sc, _default)
+
+
+def full_regions_df() -> pd.DataFrame:
+    """Regions at capacity with their capacity shadow prices (:func:`core.binding.full_regions`)."""
+    return full_regions(solution())
+
+
+def binding_frictions_df() -> pd.DataFrame:
+    """Each friction that is on, switched off alone (:func:`core.binding.binding_frictions`)."""
+    return _binding_frictions(*_args())
+
+
+def latency_value_df(step_ms: float = LATENCY_STEP_MS) -> pd.DataFrame:
+    """What ``step_ms`` more on each class's budget is worth (:func:`core.binding.latency_value`)."""
+    key, relax, an, inp = _args()
+    return _latency_value(key, relax, float(step_ms), an, inp)
+
+
+def data_basis_df() -> pd.DataFrame:
+    """How the current scenario's node values are known (:func:`core.briefing.data_basis`)."""
+    default = default_scenario()
+    return _data_basis(scenario_json(), default.to_json(), current_scenario(), default)
 
 
 def frontier_df(workload: str | None = None, budgets: Iterable[float] | None = None) -> pd.DataFrame:

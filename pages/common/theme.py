@@ -59,7 +59,7 @@ WORKLOAD_COLOURS: dict[str, str] = {}
 Prefer :func:`workload_colour` (it works for any scenario)."""
 
 LAYER_COLOURS = {"local": GREY, "regional": SKY_BLUE, "energy-oriented": BLUE}
-"""Execution layers of MODEL.md: at home, nearby (rtt ≤ regional_ms), far for cheaper energy."""
+"""Execution layers of docs/model.md: at home, nearby (rtt ≤ regional_ms), far for cheaper energy."""
 
 SIGNAL_COLOURS = {
     "cost": BLUE,                  # $ (cost, savings, ERoL)

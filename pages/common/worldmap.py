@@ -4,35 +4,181 @@
 renderer to draw no basemap: with ``map_style=None`` it would fetch a CARTO style instead. The
 world is drawn from ``data/world_countries.geojson`` as a GeoJsonLayer on a plain background.
 
-Layers, bottom to top: countries; relocated demand as arcs from service node to compute node
-(width ∝ MW, colour = workload class); compute regions as discs (area ∝ capacity, fill = price
-or carbon intensity); demand at each service node as a dark ring (area ∝ demand); unserved
-demand as a thick vermillion ring. Pure: no streamlit import.
+Layers, bottom to top: countries (with the copies a wrapped arc lands on); corridors, one arc
+per service → compute pair (width ∝ MW, colour = its main workload class, faint at the service
+node and solid where the work runs); compute regions as discs (area ∝ capacity, fill = price,
+carbon intensity or the capacity shadow price); demand as a dark ring (area ∝ demand);
+unserved demand as a thick vermillion ring; labels of the top corridors and of the regions that
+matter. Tooltips are plain text (Streamlit escapes HTML in tooltip fields).
+
+Longitudes: the map is cut where the regions that matter leave the widest gap, every arc runs
+the shorter way round the world (|Δlon| ≤ 180°), and an arc whose far end falls outside the
+cut lands on a copy of its region and of the countries there, 360° away.
+Pure: no streamlit import.
 """
 from __future__ import annotations
 
 import json
+import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
+from core.binding import HOURS_PER_YEAR, full_regions
 from core.scenario import Scenario
 from core.solution import Solution
-from pages.common.theme import (MAP_SCALE, UNSERVED_COLOUR, fmt_g_per_kwh, fmt_mw, fmt_ms, fmt_pct,
-                                fmt_usd_per_mwh, hex_to_rgb, ramp_rgb, workload_colour)
+from pages.common.theme import (MAP_SCALE, UNSERVED_COLOUR, fmt_g_per_kwh, fmt_mw, fmt_ms,
+                                fmt_pct, fmt_usd, fmt_usd_per_mwh, hex_to_rgb, ramp_rgb, workload_colour)
 
-COLOUR_BY = {"price": "Energy price ($/MWh)", "carbon": "Carbon intensity (gCO₂/kWh)"}
+COLOUR_BY = {"price": "Energy price", "carbon": "Carbon intensity", "capacity_value": "Where new capacity pays"}
 LAND_RGBA = [229, 232, 236, 255]
 BORDER_RGBA = [255, 255, 255, 255]
 RING_RGBA = [38, 39, 48, 200]
+NO_VALUE_RGBA = [250, 250, 250, 230]
+TEXT_RGBA = [38, 39, 48, 255]
+# pydeck reads a string prop as an expression unless the whole of it is quoted ('"..."')
+LABEL_FONT = '"Source Sans Pro, Source Sans, Helvetica Neue, Arial, sans-serif"'
+ARC_HEIGHT = 0.35            # ArcLayer get_height: the arc's bulge, as a fraction of its length
+ARC_ALPHA = (60, 235)        # at the service node, where the work runs
+TOP_CORRIDORS, TOP_REGIONS = 5, 8
+TOOLTIP_STYLE = {"backgroundColor": "#262730", "color": "white", "fontSize": "13px", "padding": "6px 8px",
+                 "maxWidth": "300px", "whiteSpace": "pre-line", "lineHeight": "1.35"}
+WORLD_MARGIN_DEG = 60.0     # countries drawn this far beyond the outermost region [°]
+REFERENCE_WIDTH_PX = 760.0  # the map width the disc and arc sizes are made for [px]
+WORLD_PX = 512.0             # deck.gl's web-mercator world at zoom 0 [px]
+TOL_MW = 1e-6
 
+
+# --- geometry --------------------------------------------------------------------------------
+
+def short_way_lon(src_lon, dst_lon) -> np.ndarray:
+    """The target longitude [°] shifted by a multiple of 360 so that |target − source| ≤ 180:
+    an arc from the source to it runs the shorter way round the world."""
+    src, dst = np.asarray(src_lon, dtype=float), np.asarray(dst_lon, dtype=float)
+    return src + (dst - src + 180.0) % 360.0 - 180.0
+
+
+def frame_lon(lon, cut_lon: float) -> np.ndarray:
+    """Longitudes [°] mapped into the map's window [cut, cut + 360)."""
+    return (np.asarray(lon, dtype=float) - cut_lon) % 360.0 + cut_lon
+
+
+def choose_cut_lon(lons, arc_pairs=()) -> float:
+    """Where to cut the world [°]: the window [cut, cut + 360) that holds every longitude in
+    ``lons`` and every short-way end of the arcs ``(i, j)`` (indices into ``lons``) in the least
+    span; ties (within 1°) go to the usual cut at −180°."""
+    lons = np.asarray(lons, dtype=float)
+    if lons.size == 0:
+        return -180.0
+    s = np.sort(frame_lon(lons, -180.0))
+    gaps = np.diff(np.concatenate([s, [s[0] + 360.0]]))
+    candidates = [-180.0] + [float(frame_lon(s[i] + gaps[i] / 2.0, -180.0)) for i in range(len(s))]
+    src = np.array([i for i, _ in arc_pairs], dtype=int)
+    dst = np.array([j for _, j in arc_pairs], dtype=int)
+    best, best_span = -180.0, np.inf
+    for cut in candidates:
+        framed = frame_lon(lons, cut)
+        ends = short_way_lon(framed[src], framed[dst]) if src.size else np.array([])
+        points = np.concatenate([framed, ends])
+        span = float(points.max() - points.min())
+        if span < best_span - 1.0:
+            best, best_span = cut, span
+    return best
+
+
+def mercator_y(lat) -> np.ndarray:
+    """Web-mercator y [rad] of a latitude [°] (clipped to ±85°)."""
+    phi = np.radians(np.clip(np.asarray(lat, dtype=float), -85.0, 85.0))
+    return np.log(np.tan(np.pi / 4.0 + phi / 2.0))
+
+
+def mercator_lat(y) -> np.ndarray:
+    """Inverse of :func:`mercator_y`: latitude [°]."""
+    return np.degrees(2.0 * np.arctan(np.exp(np.asarray(y, dtype=float))) - np.pi / 2.0)
+
+
+def arc_label_position(src, dst, height: float = ARC_HEIGHT) -> list[float]:
+    """[lon, lat] of the top of a flat arc (ArcLayer with get_tilt 90, pitch 0): deck.gl lifts the
+    midpoint by height·length/2 in mercator space and tilts it to the left of the direction."""
+    x0, x1 = math.radians(src[0]), math.radians(dst[0])
+    y0, y1 = (float(v) for v in mercator_y([src[1], dst[1]]))
+    lift = 0.5 * height
+    x, y = (x0 + x1) / 2.0 - lift * (y1 - y0), (y0 + y1) / 2.0 + lift * (x1 - x0)
+    return [math.degrees(x), float(mercator_lat(y))]
+
+
+def fit_view(lons, lats, width_px: float, height_px: float, pad: float = 0.08,
+             max_zoom: float = 5.0) -> pdk.ViewState:
+    """The view centred on the points' bounds with the zoom at which they all fit in a
+    ``width_px`` × ``height_px`` map, ``pad`` of each side left free (web mercator)."""
+    lons, lats = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
+    lo, hi = float(lons.min()), float(lons.max())
+    y = mercator_y(lats)
+    y_lo, y_hi = float(y.min()), float(y.max())
+    span_x = max(hi - lo, 1.0) / 360.0                       # share of the world's width
+    span_y = max(y_hi - y_lo, 0.02) / (2.0 * np.pi)          # share of the world's height
+    free = 1.0 - 2.0 * pad
+    zoom = math.log2(min(width_px * free / (WORLD_PX * span_x), height_px * free / (WORLD_PX * span_y)))
+    zoom = min(zoom, max_zoom)
+    return pdk.ViewState(longitude=(lo + hi) / 2.0, latitude=float(mercator_lat((y_lo + y_hi) / 2.0)),
+                         zoom=round(zoom, 3), min_zoom=min(-1.5, zoom - 0.5), max_zoom=8, pitch=0, bearing=0)
+
+
+def fitted_height_px(lons, lats, width_px: float, lo_px: int, hi_px: int) -> int:
+    """A map height [px] that shows the points' bounds at ``width_px`` without empty bands (the
+    bounds' aspect ratio in web mercator), within [lo_px, hi_px]."""
+    lons, lats = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
+    y = mercator_y(lats)
+    span_x = max(float(lons.max() - lons.min()), 1.0) / 360.0
+    span_y = max(float(y.max() - y.min()), 0.02) / (2.0 * np.pi)
+    return int(min(hi_px, max(lo_px, round(width_px * span_y / span_x))))
+
+
+def _polygons(geom: dict) -> list:
+    """The polygons (lists of rings) of a Polygon or MultiPolygon geometry."""
+    coords = geom.get("coordinates") or []
+    return [coords] if geom.get("type") == "Polygon" else list(coords)
+
+
+def _lon_range(poly: list) -> tuple[float, float]:
+    """Least and largest longitude [°] of a polygon's rings (inf, -inf when it has no point)."""
+    lons = [p[0] for ring in poly for p in ring]
+    return (min(lons), max(lons)) if lons else (np.inf, -np.inf)
+
+
+def world_copies(geojson: dict, lo_lon: float, hi_lon: float) -> dict:
+    """The countries' polygons whose longitudes, as they are or shifted by ±360°, reach into
+    [lo_lon, hi_lon], each at every such place (so that a region drawn beyond ±180° lies on its
+    land); one MultiPolygon per country and shift."""
+    out = []
+    for f in geojson.get("features", []):
+        polys = _polygons(f.get("geometry") or {})
+        ranges = [_lon_range(poly) for poly in polys]
+        for dlon in (-360.0, 0.0, 360.0):
+            keep = [poly for poly, (a, b) in zip(polys, ranges) if b + dlon >= lo_lon and a + dlon <= hi_lon]
+            if not keep:
+                continue
+            if dlon:
+                keep = [[[[x + dlon, y, *rest] for x, y, *rest in ring] for ring in poly] for poly in keep]
+            out.append({"type": "Feature", "properties": dict(f.get("properties") or {}),
+                        "geometry": {"type": "MultiPolygon", "coordinates": keep}})
+    return {"type": "FeatureCollection", "features": out}
+
+
+# --- region colours ----------------------------------------------------------------------------
 
 def radius_px(mw) -> np.ndarray:
     """Circle radius [px] for a power [MW]: area ∝ MW, 3 px + √MW·0.55 (0 MW → 0 px)."""
     mw = np.clip(np.asarray(mw, dtype=float), 0.0, None)
     return np.where(mw > 0, 3.0 + 0.55 * np.sqrt(mw), 0.0)
+
+
+def capacity_value_usd_per_mw_year(sol: Solution) -> np.ndarray:
+    """[r] The capacity shadow price per MW-year: the dual [$/MWh] × 8760 h (0 where not full)."""
+    return np.asarray(sol.capacity_dual_usd_per_mwh, dtype=float) * HOURS_PER_YEAR
 
 
 def colour_values(sc: Scenario, sol: Solution, colour_by: str) -> tuple[np.ndarray, str]:
@@ -41,6 +187,8 @@ def colour_values(sc: Scenario, sol: Solution, colour_by: str) -> tuple[np.ndarr
     if colour_by == "carbon":
         return np.asarray(inp.carbon_g_per_kwh, dtype=float), \
             f"Carbon intensity, {inp.carbon_signal} signal (gCO₂/kWh)"
+    if colour_by == "capacity_value":
+        return capacity_value_usd_per_mw_year(sol), "Value of one more MW of capacity ($ per MW-year)"
     return np.asarray(inp.price_usd_per_mwh, dtype=float), "Energy price ($/MWh)"
 
 
@@ -50,66 +198,137 @@ def colour_range(values: np.ndarray, capacity_mw: np.ndarray) -> tuple[float, fl
     return float(np.min(v)), float(np.max(v))
 
 
-def node_table(sc: Scenario, sol: Solution, colour_by: str = "price") -> pd.DataFrame:
-    """One row per node with everything the map draws and its tooltip."""
+def _fill(value: float, lo: float, hi: float, colour_by: str, cap: float) -> list[int]:
+    if cap <= 0:
+        return [255, 255, 255, 0]
+    if colour_by == "capacity_value":
+        if value <= 0:
+            return NO_VALUE_RGBA
+        lo = 0.0
+    t = (value - lo) / (hi - lo) if hi > lo else 0.5
+    return ramp_rgb(t) + [230]
+
+
+# --- tables ------------------------------------------------------------------------------------
+
+def _names(sc: Scenario) -> dict[str, str]:
+    return {n.id: n.name or n.id for n in sc.nodes}
+
+
+def node_table(sc: Scenario, sol: Solution, colour_by: str = "price", cut_lon: float = -180.0) -> pd.DataFrame:
+    """One row per node with everything the map draws and its plain-text tooltip (``tip``);
+    ``lon`` is in the map's window [cut_lon, cut_lon + 360)."""
     inp = sol.inputs
-    load = sol.load.set_index("node")
-    demand = sol.demand.groupby("service")[["demand_mw", "relocated_mw", "unserved_mw"]].sum()
+    load = sol.x_mw.sum(axis=(0, 2))
+    home = np.einsum("ssk->s", sol.x_mw)
+    demand_mw = inp.demand_mw.sum(axis=1)
+    sent_mw = sol.x_mw.sum(axis=(1, 2)) - home
+    sent_mw = np.where(sent_mw > TOL_MW, sent_mw, 0.0)           # no "-0.0000000000000568 MW"
+    unserved_mw = sol.unserved_by_demand_mw.sum(axis=1)
     values, _ = colour_values(sc, sol, colour_by)
     lo, hi = colour_range(values, inp.capacity_mw)
+    shadow = capacity_value_usd_per_mw_year(sol)
+    full = set(full_regions(sol)["node"])
+    limits = inp.friction("capacity")
     rows = []
     for i, n in enumerate(sc.nodes):
-        t = (values[i] - lo) / (hi - lo) if hi > lo else 0.5
-        cap = float(inp.capacity_mw[i])
-        d = demand.loc[n.id] if n.id in demand.index else pd.Series({"demand_mw": 0.0, "relocated_mw": 0.0,
-                                                                      "unserved_mw": 0.0})
-        ld = float(load.loc[n.id, "load_mw"])
-        unserved = float(d["unserved_mw"])
-        tip = (f"<b>{n.name or n.id}</b> <span style='opacity:.7'>{n.id}</span><br/>"
-               f"Capacity {fmt_mw(cap)} · load {fmt_mw(ld)}"
-               + (f" ({fmt_pct(ld / cap, 0)})" if cap > 0 else "") + "<br/>"
-               f"Demand here {fmt_mw(d['demand_mw'])} · sent away {fmt_mw(d['relocated_mw'])}<br/>"
-               f"Price {fmt_usd_per_mwh(inp.price_usd_per_mwh[i])} · PUE {inp.pue[i]:.2f}<br/>"
-               f"Carbon avg {fmt_g_per_kwh(inp.carbon_avg_g_per_kwh[i])} · "
-               f"marginal {fmt_g_per_kwh(inp.carbon_marginal_g_per_kwh[i])}"
-               + (f"<br/><b style='color:{UNSERVED_COLOUR}'>Unserved {fmt_mw(unserved)}</b>" if unserved > 1e-6 else ""))
+        cap, ld, unserved = float(inp.capacity_mw[i]), float(load[i]), float(unserved_mw[i])
+        d = {"demand_mw": float(demand_mw[i]), "relocated_mw": float(sent_mw[i])}
+        lines = [f"{n.name or n.id} ({n.id})",
+                 f"Capacity {fmt_mw(cap)}, load {fmt_mw(ld)}"
+                 + ("" if cap <= 0 else f" ({fmt_pct(ld / cap, 0)})" if limits else " (limit off)")]
+        if n.id in full:
+            lines.append(f"Full: one more MW is worth {fmt_usd(shadow[i])} a year")
+        lines += [f"Demand here {fmt_mw(d['demand_mw'])}, sent away {fmt_mw(d['relocated_mw'])}",
+                  f"Price {fmt_usd_per_mwh(inp.price_usd_per_mwh[i])}, PUE {inp.pue[i]:.2f}",
+                  f"Carbon: average {fmt_g_per_kwh(inp.carbon_avg_g_per_kwh[i])}",
+                  f"Carbon: marginal {fmt_g_per_kwh(inp.carbon_marginal_g_per_kwh[i])} (assumed)"]
+        if unserved > TOL_MW:
+            lines.append(f"UNSERVED {fmt_mw(unserved)}")
         rows.append({
-            "id": n.id, "lon": n.lon, "lat": n.lat, "capacity_mw": cap, "load_mw": ld,
-            "demand_mw": float(d["demand_mw"]), "unserved_mw": unserved,
-            "fill": ramp_rgb(t) + [230] if cap > 0 else [255, 255, 255, 0],
+            "id": n.id, "name": n.name or n.id, "lon": float(frame_lon(n.lon, cut_lon)), "lat": n.lat,
+            "capacity_mw": cap, "load_mw": ld, "imported_mw": max(ld - float(home[i]), 0.0),
+            "demand_mw": float(d["demand_mw"]), "relocated_mw": float(d["relocated_mw"]), "unserved_mw": unserved,
+            "fill": _fill(values[i], lo, hi, colour_by, cap),
             "r_cap": float(radius_px(cap)), "r_demand": float(radius_px(d["demand_mw"])),
             "r_unserved": float(max(radius_px(d["demand_mw"]), radius_px(cap)) + 4.0),
-            "tip": tip,
+            "tip": "\n".join(lines),
         })
     return pd.DataFrame(rows)
 
 
-def arc_table(sc: Scenario, sol: Solution, workloads=None) -> pd.DataFrame:
-    """One row per relocated (service, compute, workload) with positions, colour, width, tooltip;
-    only the classes in ``workloads`` (all when None). Widths are relative to the largest flow
-    of all classes, so that hiding a class does not rescale the others."""
+def corridor_table(sc: Scenario, sol: Solution, workloads=None, cut_lon: float = -180.0) -> pd.DataFrame:
+    """One row per relocated service → compute pair (a corridor), largest first: service,
+    compute, mw (of the classes in ``workloads``; all when None), main workload, classes (text),
+    rtt_ms, src / dst [lon, lat] (dst the short way round from src), colours, width, tip, label,
+    label_position. Widths are relative to the largest corridor of all classes, so that hiding a
+    class does not rescale the others."""
+    cols = ["service", "compute", "mw", "workload", "classes", "rtt_ms", "src", "dst", "source_colour",
+            "target_colour", "width", "tip", "label", "label_position"]
     p = sol.placement
     p = p[p["service"] != p["compute"]]
-    top = float(p["mw"].max()) if len(p) else 1.0
+    top = float(p.groupby(["service", "compute"])["mw"].sum().max()) if len(p) else 1.0
     if workloads is not None:
         p = p[p["workload"].isin(list(workloads))]
     if p.empty:
-        return pd.DataFrame(columns=["src", "dst", "mw", "colour", "width", "tip"])
-    pos = {n.id: [n.lon, n.lat] for n in sc.nodes}
-    names = {n.id: n.name or n.id for n in sc.nodes}
+        return pd.DataFrame(columns=cols)
+    names = _names(sc)
     wnames = {w.id: w.name or w.id for w in sc.workloads}
     ids = sc.workload_ids
-    out = pd.DataFrame({
-        "src": [pos[s] for s in p["service"]], "dst": [pos[r] for r in p["compute"]],
-        "mw": p["mw"].to_numpy(),
-        "colour": [hex_to_rgb(workload_colour(k, ids), 190) for k in p["workload"]],
-        "width": 1.0 + 5.0 * np.sqrt(p["mw"].to_numpy() / top),
-        "tip": [f"<b>{wnames[k]}</b><br/>{names[s]} → {names[r]}<br/>{fmt_mw(mw)} · "
-                f"round trip {fmt_ms(rtt)} · {layer}"
-                for s, r, k, mw, rtt, layer in zip(p["service"], p["compute"], p["workload"], p["mw"],
-                                                   p["rtt_ms"], p["layer"])],
-    })
-    return out.sort_values("mw", ascending=False)
+    pos = {n.id: (float(frame_lon(n.lon, cut_lon)), n.lat) for n in sc.nodes}
+    pairs: dict[tuple[str, str], list] = {}
+    p = p.sort_values("mw", ascending=False)
+    for s, r, k, mw, rtt in zip(p["service"], p["compute"], p["workload"], p["mw"], p["rtt_ms"]):
+        pairs.setdefault((s, r), []).append((k, float(mw), float(rtt)))
+    rows = []
+    for (s, r), flows in pairs.items():
+        mw = sum(m for _, m, _ in flows)
+        main, rtt = flows[0][0], flows[0][2]
+        src = [pos[s][0], pos[s][1]]
+        dst = [float(short_way_lon(src[0], pos[r][0])), pos[r][1]]
+        colour = hex_to_rgb(workload_colour(main, ids))
+        rows.append({
+            "service": s, "compute": r, "mw": mw, "workload": main,
+            "classes": ", ".join(f"{wnames[k]} {fmt_mw(m)}" for k, m, _ in flows),
+            "rtt_ms": rtt, "src": src, "dst": dst,
+            "source_colour": colour + [ARC_ALPHA[0]], "target_colour": colour + [ARC_ALPHA[1]],
+            "width": 1.0 + 6.0 * math.sqrt(mw / top),
+            "tip": "\n".join([f"{names[s]} → {names[r]}", f"{fmt_mw(mw)}, round trip {fmt_ms(rtt)}",
+                              *(f"{wnames[k]}: {fmt_mw(m)}" for k, m, _ in flows)]),
+            "label": f"{names[s]} → {names[r]} {fmt_mw(mw)}", "label_position": arc_label_position(src, dst),
+        })
+    return pd.DataFrame(rows, columns=cols).sort_values("mw", ascending=False, ignore_index=True)
+
+
+def regions_that_matter(nodes: pd.DataFrame, full: pd.DataFrame, n: int = TOP_REGIONS) -> list[str]:
+    """Ids of the regions worth a label: the largest importers, the largest demand, the fullest
+    regions with the highest capacity value; at most ``n``, in that order of preference."""
+    picks: list[str] = []
+    for ids in (nodes[nodes["imported_mw"] > TOL_MW].sort_values("imported_mw", ascending=False)["id"].head(3),
+                nodes[nodes["demand_mw"] > 0].sort_values("demand_mw", ascending=False)["id"].head(3),
+                full[full["shadow_usd_per_mw"] > 0]["node"].head(3),
+                nodes.sort_values("demand_mw", ascending=False)["id"]):
+        for i in ids:
+            if i not in picks and len(picks) < n:
+                picks.append(i)
+    return picks
+
+
+def _matters(nodes: pd.DataFrame) -> pd.Series:
+    return (nodes["demand_mw"] > 0) | (nodes["load_mw"] > TOL_MW)
+
+
+def map_layout(sc: Scenario, sol: Solution) -> float:
+    """The map's cut longitude [°] for this solution: :func:`choose_cut_lon` over the regions
+    with demand or load and the relocated flows between them."""
+    inp = sol.inputs
+    keep = np.flatnonzero((inp.demand_mw.sum(axis=1) > 0) | (sol.x_mw.sum(axis=(0, 2)) > TOL_MW))
+    index = {int(i): j for j, i in enumerate(keep)}
+    moved = sol.x_mw.sum(axis=2) > TOL_MW
+    np.fill_diagonal(moved, False)
+    pairs = [(index[s], index[r]) for s, r in zip(*np.nonzero(moved)) if s in index and r in index]
+    lons = np.array([sc.nodes[i].lon for i in keep], dtype=float)
+    return choose_cut_lon(lons, pairs)
 
 
 class CompactDeck(pdk.Deck):
@@ -120,56 +339,187 @@ class CompactDeck(pdk.Deck):
         return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
 
 
+@dataclass(frozen=True)
+class MapFrame:
+    """Where the map is cut and what it shows: the cut longitude [°], the fitted view, the map's
+    height [px], and the copies of regions that wrapped arcs land on (id, lon)."""
+
+    cut_lon: float
+    view: pdk.ViewState
+    height_px: int
+    ghosts: pd.DataFrame
+
+
+MIN_HEIGHT_PX, MAX_HEIGHT_PX = 220, 470
+
+
+def map_frame(sc: Scenario, sol: Solution, width_px: float, height_px: int | None = None) -> MapFrame:
+    """The map's window and a view fitted to a ``width_px`` wide map: the bounds of the regions
+    with demand or flow (and the copies arcs land on); the height is ``height_px`` or the bounds'
+    aspect ratio within 220..470 px."""
+    cut = map_layout(sc, sol)
+    nodes = node_table(sc, sol, "price", cut)
+    arcs = corridor_table(sc, sol, None, cut)
+    at = nodes.set_index("id")
+    ends = pd.DataFrame({"id": arcs["compute"], "lon": [d[0] for d in arcs["dst"]]}, columns=["id", "lon"])
+    ghosts = ends[(ends["lon"] - at.loc[ends["id"], "lon"].to_numpy()).abs() > 1.0].drop_duplicates(ignore_index=True)
+    matters = nodes[_matters(nodes)]
+    if matters.empty:
+        matters = nodes
+    lons = np.concatenate([matters["lon"].to_numpy(), ghosts["lon"].to_numpy()])
+    lats = np.concatenate([matters["lat"].to_numpy(), at.loc[ghosts["id"], "lat"].to_numpy()])
+    # deck.gl keeps the view's centre within ±180°: move the whole window (a whole turn) there
+    turn = 360.0 * round((lons.min() + lons.max()) / 2.0 / 360.0)
+    cut, lons = cut - turn, lons - turn
+    ghosts = ghosts.assign(lon=ghosts["lon"] - turn)
+    height = height_px or fitted_height_px(lons, lats, width_px, MIN_HEIGHT_PX, MAX_HEIGHT_PX)
+    return MapFrame(cut, fit_view(lons, lats, width_px, height), int(height), ghosts)
+
+
 def deck(sc: Scenario, sol: Solution, geojson: dict | None, colour_by: str = "price",
-         height: int = 470, workloads=None) -> CompactDeck:
-    """The whole map; arcs only for the classes in ``workloads`` (all when None)."""
-    nodes = node_table(sc, sol, colour_by)
-    arcs = arc_table(sc, sol, workloads)
+         width_px: float = 760, workloads=None, frame: MapFrame | None = None) -> CompactDeck:
+    """The whole map, its view fitted to a ``width_px`` wide map (:func:`map_frame`; pass
+    ``frame`` when already computed); arcs only for the classes in ``workloads`` (all when None)."""
+    frame = frame or map_frame(sc, sol, width_px)
+    cut = frame.cut_lon
+    nodes = node_table(sc, sol, colour_by, cut)
+    arcs = corridor_table(sc, sol, workloads, cut)
+    full = full_regions(sol)
+    at = nodes.set_index("id")
+    ghost_rows = at.loc[frame.ghosts["id"]].reset_index().assign(lon=frame.ghosts["lon"].to_numpy())
+    drawn = pd.concat([nodes, ghost_rows], ignore_index=True)
+    view = frame.view
+    scale = min(1.0, math.sqrt(width_px / REFERENCE_WIDTH_PX))   # smaller discs and arcs on a phone
     layers = []
     if geojson:
-        layers.append(pdk.Layer("GeoJsonLayer", data=geojson, id="countries", stroked=True, filled=True,
+        world = world_copies(geojson, float(drawn["lon"].min()) - WORLD_MARGIN_DEG,
+                             float(drawn["lon"].max()) + WORLD_MARGIN_DEG)
+        layers.append(pdk.Layer("GeoJsonLayer", data=world, id="countries", stroked=True, filled=True,
                                 get_fill_color=LAND_RGBA, get_line_color=BORDER_RGBA,
                                 line_width_min_pixels=0.6, pickable=False))
     if not arcs.empty:
-        layers.append(pdk.Layer("ArcLayer", data=arcs, id="relocations", get_source_position="src",
-                                get_target_position="dst", get_source_color="colour",
-                                get_target_color="colour", get_width="width", width_units="pixels",
-                                get_height=0.35, get_tilt=90, pickable=True, auto_highlight=True))
-    layers.append(pdk.Layer("ScatterplotLayer", data=nodes, id="regions", get_position="[lon, lat]",
-                            get_radius="r_cap", radius_units="pixels", get_fill_color="fill",
+        layers.append(pdk.Layer("ArcLayer", data=arcs, id="corridors", get_source_position="src",
+                                get_target_position="dst", get_source_color="source_colour",
+                                get_target_color="target_colour", get_width="width", width_units="pixels",
+                                get_height=ARC_HEIGHT, get_tilt=90, width_scale=scale, pickable=True,
+                                auto_highlight=True))
+    layers.append(pdk.Layer("ScatterplotLayer", data=drawn, id="regions", get_position="[lon, lat]",
+                            get_radius="r_cap", radius_units="pixels", radius_scale=scale, get_fill_color="fill",
                             stroked=True, get_line_color=[90, 90, 90, 200], line_width_min_pixels=0.8,
                             pickable=True, auto_highlight=True))
-    demand = nodes[nodes["demand_mw"] > 0]
+    demand = drawn[drawn["demand_mw"] > 0]
     layers.append(pdk.Layer("ScatterplotLayer", data=demand, id="demand", get_position="[lon, lat]",
-                            get_radius="r_demand", radius_units="pixels", filled=False, stroked=True,
+                            get_radius="r_demand", radius_units="pixels", radius_scale=scale, filled=False,
+                            stroked=True,
                             get_line_color=RING_RGBA, line_width_min_pixels=1.4, pickable=True))
-    unserved = nodes[nodes["unserved_mw"] > 1e-6]
+    unserved = drawn[drawn["unserved_mw"] > TOL_MW]
     if not unserved.empty:
         layers.append(pdk.Layer("ScatterplotLayer", data=unserved, id="unserved", get_position="[lon, lat]",
-                                get_radius="r_unserved", radius_units="pixels", filled=False, stroked=True,
+                                get_radius="r_unserved", radius_units="pixels", radius_scale=scale, filled=False,
+                                stroked=True,
                                 get_line_color=hex_to_rgb(UNSERVED_COLOUR, 255), line_width_min_pixels=3.5,
                                 pickable=True))
-    view = pdk.ViewState(latitude=20.0, longitude=8.0, zoom=0.8, min_zoom=0.5, max_zoom=8, pitch=0)
-    return CompactDeck(layers=layers, initial_view_state=view, map_provider=None, height=height,
-                    tooltip={"html": "{tip}", "style": {"backgroundColor": "#262730", "color": "white",
-                                                        "fontSize": "13px", "padding": "6px 8px"}})
+    labels = label_table(nodes, arcs, full, view.zoom)
+    if not labels.empty:
+        layers.append(pdk.Layer("TextLayer", data=labels, id="labels", get_position="position", get_text="text",
+                                get_size="size", size_units="pixels", get_color=TEXT_RGBA,
+                                get_text_anchor='"middle"', get_alignment_baseline='"center"',
+                                font_family=LABEL_FONT, character_set='"auto"', background=True,
+                                get_background_color=[255, 255, 255, 200], background_padding=[3, 1],
+                                pickable=False))
+    return CompactDeck(layers=layers, initial_view_state=view, map_provider=None,
+                       tooltip={"text": "{tip}", "style": TOOLTIP_STYLE})
+
+
+def short_name(name: str) -> str:
+    """A region's name without its parenthesis: "California (Los Angeles)" → "California"."""
+    return name.split(" (")[0]
+
+
+def screen_px(lon, lat, zoom: float) -> tuple[float, float]:
+    """Web-mercator pixel coordinates [px] of a point at ``zoom`` (x east, y south; any origin)."""
+    world = WORLD_PX * 2.0 ** zoom
+    return world * float(lon) / 360.0, -world * float(mercator_y(lat)) / (2.0 * np.pi)
+
+
+def label_box(text: str, size_px: float, lon: float, lat: float, zoom: float) -> tuple[float, float, float, float]:
+    """The screen box [px] (x0, y0, x1, y1) a centred label of ``size_px`` takes (0.6 em a character)."""
+    x, y = screen_px(lon, lat, zoom)
+    half_w, half_h = 0.3 * size_px * len(text) + 3.0, 0.5 * size_px + 2.0
+    return x - half_w, y - half_h, x + half_w, y + half_h
+
+
+def _overlaps(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def label_table(nodes: pd.DataFrame, arcs: pd.DataFrame, full: pd.DataFrame, zoom: float) -> pd.DataFrame:
+    """Text labels that do not overlap at ``zoom``: the top corridors (at the top of their arc),
+    then the regions that matter (just below their disc), each kept only when its box is free.
+    Columns text, position [lon, lat], size [px]."""
+    candidates = []
+    names = dict(zip(nodes["id"], nodes["name"]))
+    for s, r, mw, pos in zip(arcs["service"].head(TOP_CORRIDORS), arcs["compute"].head(TOP_CORRIDORS),
+                             arcs["mw"].head(TOP_CORRIDORS), arcs["label_position"].head(TOP_CORRIDORS)):
+        candidates.append((f"{short_name(names[s])} → {short_name(names[r])} {fmt_mw(mw)}", list(pos), 11))
+    at = nodes.set_index("id")
+    for i in regions_that_matter(nodes, full):
+        lon, lat = float(at.loc[i, "lon"]), float(at.loc[i, "lat"])
+        px_to_y = 2.0 * np.pi / (WORLD_PX * 2.0 ** zoom)          # mercator y per screen pixel
+        below = float(mercator_lat(mercator_y(lat) - (at.loc[i, "r_cap"] + 9.0) * px_to_y))
+        candidates.append((short_name(at.loc[i, "name"]), [lon, below], 12))
+    rows, boxes = [], []
+    for text, pos, size in candidates:
+        box = label_box(text, size, pos[0], pos[1], zoom)
+        if any(_overlaps(box, b) for b in boxes):
+            continue
+        boxes.append(box)
+        rows.append({"text": text, "position": pos, "size": size})
+    return pd.DataFrame(rows, columns=["text", "position", "size"])
+
+
+# --- words ---------------------------------------------------------------------------------------
+
+def map_description(sc: Scenario, sol: Solution, n: int = 3) -> str:
+    """The map in one plain sentence (its alt text), written from the solution: regions, the
+    relocated IT power, the largest corridors, the full regions and unserved demand."""
+    arcs = corridor_table(sc, sol)
+    names = _names(sc)
+    moved = float(arcs["mw"].sum()) if len(arcs) else 0.0
+    text = (f"Map: {len(sc.nodes)} regions; {fmt_mw(moved)} of IT power runs away from home in "
+            f"{len(arcs)} corridor{'s' if len(arcs) != 1 else ''}")
+    if len(arcs):
+        text += "; largest: " + ", ".join(f"{names[s]} to {names[r]} {fmt_mw(m)}" for s, r, m in
+                                          zip(arcs["service"].head(n), arcs["compute"].head(n), arcs["mw"].head(n)))
+    full = full_regions(sol)
+    if len(full):
+        text += f"; {len(full)} region{'s' if len(full) != 1 else ''} full: " + ", ".join(
+            names.get(i, i) for i in full["node"].head(n)) + (" and more" if len(full) > n else "")
+    if sol.unserved_mw > TOL_MW:
+        text += f"; {fmt_mw(sol.unserved_mw)} unserved"
+    return text + "."
 
 
 def legend_html(sc: Scenario, sol: Solution, colour_by: str) -> str:
-    """A one-line HTML legend: the colour ramp with its range, rings, arcs per workload class."""
+    """A short HTML legend: the colour ramp with its range, rings, corridors per main class."""
     values, label = colour_values(sc, sol, colour_by)
     lo, hi = colour_range(values, sol.inputs.capacity_mw)
-    fmt = fmt_g_per_kwh if colour_by == "carbon" else fmt_usd_per_mwh
+    if colour_by == "capacity_value":
+        lo_text, hi_text = "$0 (not full)", fmt_usd(hi)
+    else:
+        fmt = fmt_g_per_kwh if colour_by == "carbon" else fmt_usd_per_mwh
+        lo_text, hi_text = fmt(lo), fmt(hi)
     ramp = ", ".join(MAP_SCALE)
     chips = "".join(
         f"<span style='white-space:nowrap;margin-right:12px'><span style='display:inline-block;width:18px;"
         f"height:4px;background:{workload_colour(w.id, sc.workload_ids)};vertical-align:middle;"
         f"margin-right:4px'></span>{w.name or w.id}</span>" for w in sc.workloads)
     return (
-        "<div style='font-size:0.85rem;line-height:1.9;color:#4a4a55'>"
-        f"<span style='margin-right:18px'>Disc fill = {label}: {fmt(lo)} "
+        "<div style='font-size:0.85rem;line-height:1.9;color:#3d3d47'>"
+        f"<span style='margin-right:18px'>Disc fill = {label}: {lo_text} "
         f"<span style='display:inline-block;width:90px;height:10px;vertical-align:middle;border-radius:2px;"
-        f"background:linear-gradient(to right,{ramp})'></span> {fmt(hi)}</span>"
+        f"background:linear-gradient(to right,{ramp})'></span> {hi_text}</span>"
         "<span style='margin-right:18px'>Disc area = capacity · dark ring = demand at that node · "
         f"<span style='color:{UNSERVED_COLOUR};font-weight:600'>vermillion ring = unserved</span></span><br/>"
-        f"Arcs = relocated demand, width ∝ MW: {chips}</div>")
+        "Arcs = corridors, one per service → compute pair, width ∝ MW, faint where the requests enter and "
+        f"solid where they run; colour = the corridor's main class: {chips}</div>")
