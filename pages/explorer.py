@@ -12,13 +12,9 @@ from pages.common.charts import period_label
 from pages.common.theme import fmt_mw, fmt_ms, fmt_pct, fmt_t, fmt_usd
 
 WIDE_MAP_PX, NARROW_MAP_PX, NARROW_BELOW_PX = 760, 340, 700
-# Metric texts wrap instead of being cut; the data-basis card's value is words, in a smaller
-# font; the map box shows the wide map or the phone map by its own width (a container query).
+# The data-basis card's value is words, in a smaller font; the map box shows the wide map or the
+# phone map by its own width (a container query). Metric texts wrap on every page (theme.CSS).
 CSS = f"""<style>
-.st-key-explorer_hero [data-testid="stMetricValue"] *,
-.st-key-explorer_hero [data-testid="stMetricDelta"] *,
-.st-key-explorer_hero [data-testid="stMetricLabel"] * {{
-  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }}
 .st-key-explorer_hero [data-testid="stMetricValue"] {{ font-size: 1.35rem; line-height: 1.25; }}
 .st-key-explorer_basis [data-testid="stMetricValue"] {{ font-size: 1rem; }}
 .st-key-explorer_map {{ container-type: inline-size; }}

@@ -143,6 +143,8 @@ CSS = f"""
 <style>
 [data-testid="stMetricValue"] {{ font-size: 1.5rem; }}
 [data-testid="stMetricLabel"] p {{ font-size: 0.85rem; }}
+[data-testid="stMetricValue"] *, [data-testid="stMetricDelta"] *, [data-testid="stMetricLabel"] * {{
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }}
 [data-testid="stSidebarUserContent"] {{ padding-top: 0.5rem; }}
 [data-testid="stMainBlockContainer"] {{ padding-top: 2.5rem; }}
 [data-testid="stCaptionContainer"], [data-testid="stMarkdownContainer"] blockquote {{
@@ -163,7 +165,8 @@ div:has(> div > input[type="range"]:focus-visible) {{
 .{SKIP_CLASS}:focus, .{SKIP_CLASS}:focus-visible {{ transform: none; }}
 </style>
 """
-"""Injected on every run: metric sizes (five to a row), caption contrast, the focus ring (drawn
+"""Injected on every run: metric sizes (five to a row), metric texts that wrap instead of being
+cut off (a projector at 1280×720 shows every label whole), caption contrast, the focus ring (drawn
 on the visible control when the focused input is hidden: a toggle's or radio's label, a
 slider's thumb, which holds its range input in a 1 px box), the screen-reader-only class and
 the skip link. The elements holding screen-reader text and the
