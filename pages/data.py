@@ -150,6 +150,25 @@ def _count_words(counts: pd.DataFrame, subject: str) -> str:
     return ", ".join(words) or "none"
 
 
+PRICE_BASIS = (
+    "**Price basis.** Each region's price is what a large data centre pays for a megawatt-hour delivered,"
+    " before VAT. A 50 MW site uses about 440 GWh a year. That is the largest band in EU price statistics"
+    " (band IG, 150,000 MWh a year and more). Users that size pay far less per MWh for networks and "
+    "levies than the mid-sized businesses (band IC, 500–2,000 MWh) behind the Eurostat figure quoted most"
+    " often, which put Dublin at \\$277/MWh. In the United States we use the EIA's 2023 average "
+    "industrial price for each state (measured). In Europe and Australia we start from the 2024 average "
+    "wholesale price. Where we have hourly market prices we compute it from them (Germany, the "
+    "Netherlands, France, Spain, New South Wales, Victoria). Elsewhere we use the published 2024 day-"
+    "ahead average (Ireland, Italy, Sweden) or a recalled one (Finland, Poland, Great Britain). To that "
+    "we add our own estimate of network charges, levies, taxes and supplier margin for such a user: from "
+    "€10/MWh in Finland to €45/MWh in Germany and Sweden, and £80/MWh in Great Britain. These prices are "
+    "therefore marked as estimates; Dublin comes out at \\$161/MWh. In other countries the price is a "
+    "local large-user tariff, also an estimate. Real data centres often buy through long-term contracts "
+    "or power-purchase agreements at other prices, which we do not model. You can edit any price on this "
+    "page.")
+"""Why the default prices are what a data centre pays (data/SOURCES.md, "Price")."""
+
+
 def _sources_summary(nodes_shown: pd.DataFrame, workloads_shown: pd.DataFrame, rtt: pd.DataFrame) -> None:
     """Where each kind of value comes from and how sure it is, in plain words, with the counts of
     this scenario's quality flags (the build of the data set is described in data/SOURCES.md)."""
@@ -191,9 +210,11 @@ default data set; **without a documented source**: a region or class the default
 - **Demand** (MW): stylised: the world's AI-inference power estimated from published data-centre
   electricity figures, shared among regions and classes by assumption.
 
+PRICE_BASIS
+
 The references and licences of every source, and how the default data set is built, are in the project's
 data/SOURCES.md.
-""")
+""".replace("PRICE_BASIS", PRICE_BASIS))
 
 
 def _stem(scenario: Scenario) -> str:

@@ -125,17 +125,16 @@ with st.container(key="explorer_map"):
                             height=frame.height_px, alt=description)
 st.markdown(worldmap.legend_html(sc, sol, colour_by), unsafe_allow_html=True)
 st.caption(description)
-pick, arcs_for = st.columns([2, 3])
-pick.segmented_control(
+st.segmented_control(
     "Colour regions by", list(worldmap.COLOUR_BY), format_func=worldmap.COLOUR_BY.get, default="price",
     key="explorer_colour_by",
     help="Fill of each region's disc: its energy price ($/MWh), its grid carbon intensity on the chosen "
          "signal (gCO₂/kWh), or where new capacity pays: the capacity shadow price of a full region "
          "($ a year that one more MW there would save).")
-arcs_for.pills("Arcs for", sc.workload_ids, selection_mode="multi", default=sc.workload_ids,
-               format_func=wl_names.get, key=ARCS_KEY,
-               help="Which workload classes' relocated demand the corridors carry (colour = a corridor's "
-                    "main class).")
+st.pills("Arcs for", sc.workload_ids, selection_mode="multi", default=sc.workload_ids,
+         format_func=wl_names.get, key=ARCS_KEY,
+         help="Which workload classes' relocated demand the corridors carry (colour = a corridor's "
+              "main class).")
 
 # --- the rest, one click away -----------------------------------------------------------------------
 binds_tab, numbers_tab, placement_tab = st.tabs(["What binds", "More numbers", "Placement"],

@@ -64,7 +64,7 @@ def emissions_number(signal: str) -> BigNumber:
              if local > 0 and change != 0 else "the same as at home")
     priced = (f" (the signal priced at {usd_words(inp.carbon_price_usd_per_t)}/tCO2)" if signal == inp.carbon_signal
               else "")
-    return BigNumber(f"Emissions, {signal} ({period})", fmt_t(change),
+    return BigNumber(f"CO₂ change, {signal} signal ({period})", ("+" if change > 0 else "") + fmt_t(change),
                      f"{share}{priced}; {words['carbon_avg' if key == 'avg' else 'carbon_marginal']}")
 
 

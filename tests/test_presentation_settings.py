@@ -109,8 +109,9 @@ def test_title_slide_numbers_and_sentences(engine, deck):
     assert_allclose(h["savings_usd"], savings, rtol=1e-7)
     m = title["metrics"]
     assert m["Savings ($ per year)"] == fmt_usd(savings)
-    assert m["Emissions, average (per year)"] == fmt_t(sol.emissions_avg_t - local.emissions_avg_t)
-    assert m["Emissions, marginal (per year)"] == fmt_t(sol.emissions_marginal_t - local.emissions_marginal_t)
+    signed = lambda x: ("+" if x > 0 else "") + fmt_t(x)
+    assert m["CO₂ change, average signal (per year)"] == signed(sol.emissions_avg_t - local.emissions_avg_t)
+    assert m["CO₂ change, marginal signal (per year)"] == signed(sol.emissions_marginal_t - local.emissions_marginal_t)
     assert m["Demand moved (% of IT load)"] == pct_words(sol.relocated_share)
     text = title["text"]
     # the data basis beside the headlines
