@@ -7,7 +7,7 @@ from core.briefing import carbon_signals_sentence, data_basis_words, edit_lines
 from core.narrative import FRICTION_WORDS, headline_sentence, period_words
 from core.scenario import FRICTIONS
 from core.setting_change import budgets_raised, headline_delta
-from pages.common import datafiles, state, worldmap
+from pages.common import state, worldmap
 from pages.common.charts import period_label
 from pages.common.theme import fmt_mw, fmt_ms, fmt_pct, fmt_t, fmt_usd
 
@@ -115,14 +115,11 @@ if len(unserved):
 st.subheader("Where the inference runs")
 colour_by = st.session_state.get("explorer_colour_by") or "price"
 shown = st.session_state.get(ARCS_KEY, sc.workload_ids)
-description = worldmap.map_description(sc, sol)
-geo = datafiles.world_geojson()
+decks, description = state.maps(colour_by, shown, (WIDE_MAP_PX, NARROW_MAP_PX))
 with st.container(key="explorer_map"):
-    for name, width in (("wide", WIDE_MAP_PX), ("narrow", NARROW_MAP_PX)):
-        frame = worldmap.map_frame(sc, sol, width)
+    for name, (map_deck, height_px) in zip(("wide", "narrow"), decks):
         with st.container(key=f"explorer_map_{name}"):
-            st.pydeck_chart(worldmap.deck(sc, sol, geo, colour_by, width, workloads=shown, frame=frame),
-                            height=frame.height_px, alt=description)
+            st.pydeck_chart(map_deck, height=height_px, alt=description)
 st.markdown(worldmap.legend_html(sc, sol, colour_by), unsafe_allow_html=True)
 st.caption(description)
 st.segmented_control(
@@ -137,7 +134,7 @@ st.pills("Arcs for", sc.workload_ids, selection_mode="multi", default=sc.workloa
               "main class).")
 
 # --- the rest, one click away -----------------------------------------------------------------------
-binds_tab, numbers_tab, placement_tab = st.tabs(["What binds", "More numbers", "Placement"],
+numbers_tab, binds_tab, placement_tab = st.tabs(["More numbers", "What binds", "Placement"],
                                                 key="explorer_tab", on_change="rerun")
 with binds_tab:
     if binds_tab.open is not False:          # re-solves: only while the tab is open

@@ -91,6 +91,8 @@ def test_delta_vs_previous_after_a_sidebar_change():
 
 def test_what_binds_lists_full_regions_and_the_next_milliseconds():
     at = open_app()
+    at.session_state["explorer_tab"] = "What binds"
+    at.run()
     sc = default_scenario()
     sol = solve_scenario(sc)
     load = sol.x_mw.sum(axis=(0, 2))

@@ -36,6 +36,8 @@ from core.scenario import Scenario, ScenarioError, load_scenario, update_scenari
 from core.scenario import default_scenario as _shipped_scenario
 from core.share import LinkError, ShareState, apply_state, decode_state, encode_state, scenario_changes
 from core.solution import Solution
+from pages.common import worldmap
+from pages.common.datafiles import world_geojson
 
 # url path of each page (st.Page url_path, equal to the file stem: see app.py)
 PAGES = ("explorer", "frontier", "layers", "break_even", "frictions", "data", "physical", "presentation", "model")
@@ -357,6 +359,26 @@ def latency_value_df(step_ms: float = LATENCY_STEP_MS) -> pd.DataFrame:
     """What ``step_ms`` more on each class's budget is worth (:func:`core.binding.latency_value`)."""
     key, relax, an, inp = _args()
     return _latency_value(key, relax, float(step_ms), an, inp)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _maps(sc_json: str, relax: float, colour_by: str, shown: tuple, widths_px: tuple, _sc: Scenario,
+          _sol: Solution) -> tuple[list, str]:
+    geo = world_geojson()
+    decks = []
+    for width in widths_px:
+        frame = worldmap.map_frame(_sc, _sol, width)
+        decks.append((worldmap.deck(_sc, _sol, geo, colour_by, width, workloads=list(shown), frame=frame),
+                      frame.height_px))
+    return decks, worldmap.map_description(_sc, _sol)
+
+
+def maps(colour_by: str, shown: Iterable[str], widths_px: Iterable[float]) -> tuple[list, str]:
+    """The Explorer's world maps, one (deck, height px) per map width [px], and their plain-language
+    description; built once per result and choice of colouring and classes (tab switches and
+    other reruns reuse them)."""
+    return _maps(scenario_json(), relax_ms(), colour_by, tuple(shown), tuple(float(w) for w in widths_px),
+                 current_scenario(), solution())
 
 
 def data_basis_df() -> pd.DataFrame:
