@@ -5,50 +5,34 @@ visible message while the last valid numbers stay."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1 import app_test as app_test_module
 
+import app_support
+from app_support import by_key, cleared_caches, keep_navigation_mode
 from core.analysis import Analysis, relaxed_inputs
 from core.scenario import default_scenario, update_scenario
 from core.share import ShareState, decode_state, encode_state
 from pages.common.theme import fmt_mw, fmt_pct, fmt_t, fmt_usd
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 30
 
 
 @pytest.fixture(autouse=True)
 def _clear_caches():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
-
-
-class _NavigationPages(PagesManager):
-    """AppTest resets Streamlit's "pages/ folder" mode before every run, so every rerun would
-    execute the page file alone (see pages.common.state._leave_pages_directory_mode). A served
-    app leaves that mode for good on its first st.navigation; this makes AppTest do the same."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        PagesManager.uses_pages_directory = False
+    with cleared_caches():
+        yield
 
 
 @pytest.fixture(autouse=True)
 def _navigation_mode(monkeypatch):
-    monkeypatch.setattr(app_test_module, "PagesManager", _NavigationPages)
+    keep_navigation_mode(monkeypatch)
 
 
 def open_app(s: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    if s is not None:
-        at.query_params["s"] = s
-    return at.run()
+    """The app on the default scenario, opened from the link ``s`` (a ``?s=`` value) if given."""
+    return app_support.open_app(link=s, timeout=TIMEOUT)
 
 
 def expected(changes: dict | None = None, relax_ms: float = 0.0) -> dict:
@@ -74,13 +58,6 @@ def assert_numbers(at: AppTest, h: dict) -> None:
     assert shown["Unserved demand"] == fmt_mw(h["unserved_mw"])
     assert shown["Relocatable (RID)"] == fmt_pct(h["rid"])
     assert shown["Demand moved"] == fmt_pct(h["relocated_share"])
-
-
-def by_key(elements, suffix: str):
-    """The widget whose key ends with ``suffix`` (scenario widgets carry a revision prefix)."""
-    found = [e for e in elements if e.key and e.key.endswith(suffix)]
-    assert len(found) == 1, [e.key for e in elements]
-    return found[0]
 
 
 def link_changes(at: AppTest) -> ShareState:

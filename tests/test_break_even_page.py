@@ -4,38 +4,19 @@ continent, and the relocatable share against the carbon price."""
 from __future__ import annotations
 
 import base64
-import html
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
+from app_support import open_app, page_text, served_scenario
 from test_recommend import HAND
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
-
-def page_text(at: AppTest) -> str:
-    """The page's markdown and the chart descriptions (visually hidden html), unescaped."""
-    return "\n".join([m.value for m in at.markdown] + [html.unescape(h.proto.body) for h in at.get("html")])
 
 
 @pytest.fixture
 def page(tmp_path, monkeypatch):
-    path = tmp_path / "hand.json"
-    path.write_text(json.dumps(HAND))
-    monkeypatch.setenv("ELF_SCENARIO", str(path))
-    st.cache_data.clear()
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page("pages/break_even.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    yield at
-    st.cache_data.clear()
+    with served_scenario(tmp_path, monkeypatch, HAND, "hand.json"):
+        yield open_app(page="break_even")
 
 
 def values(v) -> np.ndarray:

@@ -5,39 +5,25 @@ summary is in plain words with the flag counts of data/regions.csv."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1 import app_test as app_test_module
 
+from app_support import ROOT, cleared_caches, keep_navigation_mode, open_app, served_scenario
 from core.briefing import FLAG_WORDS
 from core.scenario import default_scenario
 from core.share import decode_state
 from pages.common.theme import fmt_t, fmt_usd
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
 TIMEOUT = 60
-
-
-class _NavigationPages(PagesManager):
-    """As in tests/test_app.py: leave Streamlit's "pages/ folder" mode for good, as a served app does."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        PagesManager.uses_pages_directory = False
 
 
 @pytest.fixture(autouse=True)
 def _app_mode(monkeypatch):
-    monkeypatch.setattr(app_test_module, "PagesManager", _NavigationPages)
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
+    keep_navigation_mode(monkeypatch)
+    with cleared_caches():
+        yield
 
 
 def tiny(tiny_scenario, **changes) -> dict:
@@ -53,17 +39,12 @@ def tiny(tiny_scenario, **changes) -> dict:
 
 @pytest.fixture
 def tiny_app(tmp_path, monkeypatch, tiny_scenario):
-    path = tmp_path / "tiny.json"
-    path.write_text(json.dumps(tiny(tiny_scenario)))
-    monkeypatch.setenv("ELF_SCENARIO", str(path))
-    return open_data_page()
+    with served_scenario(tmp_path, monkeypatch, tiny(tiny_scenario), "tiny.json"):
+        yield open_data_page()
 
 
 def open_data_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.switch_page("pages/data.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app(page="data", timeout=TIMEOUT)
 
 
 def editor(at: AppTest, name: str):

@@ -14,7 +14,8 @@ from core.model import solve_scenario
 from core.narrative import headline_sentence
 from core.scenario import default_scenario, update_scenario
 from pages.common.theme import fmt_mw, fmt_pct, fmt_usd
-from test_app import _clear_caches, _navigation_mode, by_key, open_app  # noqa: F401  (fixtures)
+from app_support import by_key
+from test_app import _clear_caches, _navigation_mode, open_app  # noqa: F401  (fixtures)
 
 VOICE_60 = {"workloads.voice.latency_budget_ms": 60.0}
 

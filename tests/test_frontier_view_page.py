@@ -2,15 +2,10 @@
 checked against the table's own budget and savings columns; the notes come from core."""
 from __future__ import annotations
 
-import html
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
+from app_support import open_app, page_text, served_scenario
 from core.analysis import Analysis
 from core.frontier_view import frontier_notes, frontier_table, notes_summary
 from core.inputs import model_inputs
@@ -18,27 +13,11 @@ from core.scenario import parse_scenario
 from pages.common import prose
 from test_frontier_view import SMALL
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
-
-def page_text(at: AppTest) -> str:
-    """The page's markdown and the chart descriptions (visually hidden html), unescaped."""
-    return "\n".join([m.value for m in at.markdown] + [html.unescape(h.proto.body) for h in at.get("html")])
-
 
 @pytest.fixture
 def page(tmp_path, monkeypatch):
-    path = tmp_path / "small.json"
-    path.write_text(json.dumps(SMALL))
-    monkeypatch.setenv("ELF_SCENARIO", str(path))
-    st.cache_data.clear()
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page("pages/frontier.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    yield at
-    st.cache_data.clear()
+    with served_scenario(tmp_path, monkeypatch, SMALL, "small.json"):
+        yield open_app(page="frontier")
 
 
 def number(text: str) -> float:
@@ -78,19 +57,10 @@ def test_notes_are_core_notes(page):
 
 
 def test_layers_page_describes_its_charts(tmp_path, monkeypatch):
-    path = tmp_path / "small.json"
-    path.write_text(json.dumps(SMALL))
-    monkeypatch.setenv("ELF_SCENARIO", str(path))
-    st.cache_data.clear()
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page("pages/layers.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    text = page_text(at)
-    # by hand: at w's 10 ms budget no region is in reach (a–b is about 1,200 km, 23 ms by the
-    # distance model; a–c and b–c are further), so all of w runs at home
-    assert "Chart in words: one bar per class, split by where its served power runs: w 100% at home, 0% regional, " \
-           "0% energy-oriented." in text
-    assert "Chart in words: stacked areas of where the served power runs" in text
-    st.cache_data.clear()
+    with served_scenario(tmp_path, monkeypatch, SMALL, "small.json"):
+        text = page_text(open_app(page="layers"))
+        # by hand: at w's 10 ms budget no region is in reach (a–b is about 1,200 km, 23 ms by the
+        # distance model; a–c and b–c are further), so all of w runs at home
+        assert "Chart in words: one bar per class, split by where its served power runs: w 100% at home, 0% regional, " \
+               "0% energy-oriented." in text
+        assert "Chart in words: stacked areas of where the served power runs" in text

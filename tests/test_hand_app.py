@@ -27,22 +27,15 @@ import html
 import io
 import json
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1 import app_test as app_test_module
 
+from app_support import by_key, capture_downloads, keep_navigation_mode, no_exception, open_app, served_scenario
 from core.scenario import loads_scenario, parse_scenario
 from core.share import ShareState, encode_state
 from pages.common.theme import fmt_t, fmt_usd
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-TIMEOUT = 120
 
 SCENARIO = {
     "schema_version": 1, "name": "Hand-worked pair",
@@ -70,59 +63,28 @@ LOCALITY_COST_USD = FREE_SAVINGS_USD - SAVINGS_USD            # 902,280
 
 # --- the app, served with the hand-worked scenario ---------------------------------------------
 
-class _NavigationPages(PagesManager):
-    """As in tests/test_app.py: keep AppTest out of Streamlit's "pages/ folder" mode."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-
 @pytest.fixture(autouse=True)
 def hand_scenario(tmp_path, monkeypatch):
-    path = tmp_path / "hand.json"
-    path.write_text(json.dumps(SCENARIO))
-    monkeypatch.setenv("ELF_SCENARIO", str(path))
-    monkeypatch.setattr(app_test_module, "PagesManager", _NavigationPages)
-    st.cache_data.clear()
-    yield path
-    st.cache_data.clear()
+    keep_navigation_mode(monkeypatch)
+    with served_scenario(tmp_path, monkeypatch, SCENARIO, "hand.json") as path:
+        yield path
 
 
 @pytest.fixture
 def files(monkeypatch) -> dict[str, bytes]:
     """Every file a download button hands to the browser, by file name."""
-    saved: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def keep(self, path_or_data, mimetype, kind, filename=None):
-        if filename:
-            saved[filename] = path_or_data if isinstance(path_or_data, bytes) else str(path_or_data).encode()
-        return original(self, path_or_data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
-    return saved
+    return capture_downloads(monkeypatch)
 
 
-def open_app(page: str | None = None, link: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    if link is not None:
-        at.query_params["s"] = link
+def without_state_locality(page: str | None = None) -> AppTest:
+    """The app with state locality switched off in the sidebar, then switched to ``page`` if given."""
+    at = open_app()
+    by_key(at.toggle, "friction_state_locality").set_value(False)
     at.run()
     if page:
         at.switch_page(f"pages/{page}.py").run()
     no_exception(at)
     return at
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-
-
-def by_key(elements, suffix: str):
-    found = [e for e in elements if e.key and e.key.endswith(suffix)]
-    assert len(found) == 1, [e.key for e in elements]
-    return found[0]
 
 
 def shown_text(at: AppTest) -> str:
@@ -207,10 +169,7 @@ def test_explorer_says_what_state_locality_costs():
 
 
 def test_explorer_follows_a_friction_switch():
-    at = open_app()
-    by_key(at.toggle, "friction_state_locality").set_value(False)
-    at.run()
-    no_exception(at)
+    at = without_state_locality()
     text = shown_text(at)
     assert_usd(text, FREE_SAVINGS_USD)             # $3.61 M
     assert_tonnes_change(text, FREE_AVG_CHANGE_T)  # 26.3 kt lower
@@ -228,7 +187,7 @@ def test_a_link_reopens_the_hand_worked_setting():
 def test_frictions_page_shows_the_hand_worked_waterfall():
     # potential $3.61 M (every friction off), realized $2.71 M; state locality keeps 2.5 of 10 MW
     # at home, so 75% of the potential survives (the other frictions cost nothing here: g = ω = φ = 0)
-    text = shown_text(open_app("frictions"))
+    text = shown_text(open_app(page="frictions"))
     assert_usd(text, FREE_SAVINGS_USD)
     assert_usd(text, SAVINGS_USD)
     assert re.search(r"\b75(?:\.0)?\s?%", text), text[:3000]
@@ -243,7 +202,7 @@ def _deck(files: dict[str, bytes]) -> str:
 
 
 def test_presentation_and_its_export_show_the_hand_worked_numbers(files):
-    at = open_app("presentation")
+    at = open_app(page="presentation")
     for text in (shown_text(at), _deck(files)):
         assert_usd(text, SAVINGS_USD)
         assert_tonnes_change(text, AVG_CHANGE_T)
@@ -252,18 +211,14 @@ def test_presentation_and_its_export_show_the_hand_worked_numbers(files):
 
 def test_presentation_export_shows_the_friction_waterfall_by_hand(files):
     # the waterfall's potential (every friction off) is the state-locality-free saving, $3.61 M
-    open_app("presentation")
+    open_app(page="presentation")
     deck = _deck(files)
     assert_usd(deck, FREE_SAVINGS_USD)
     assert_usd(deck, SAVINGS_USD)
 
 
 def test_presentation_follows_the_session_settings(files):
-    at = open_app()
-    by_key(at.toggle, "friction_state_locality").set_value(False)
-    at.run()
-    at.switch_page("pages/presentation.py").run()
-    no_exception(at)
+    at = without_state_locality("presentation")
     for text in (shown_text(at), _deck(files)):
         assert_usd(text, FREE_SAVINGS_USD)
         assert_tonnes_change(text, FREE_AVG_CHANGE_T)
@@ -292,7 +247,7 @@ def _downloads(files: dict[str, bytes]) -> dict[str, object]:
 
 
 def test_data_page_downloads_read_back_to_the_scenario_and_the_hand_worked_numbers(files):
-    open_app("data")
+    open_app(page="data")
     got = _downloads(files)
     assert set(got) == {"scenario", "summary", "placement", "load"}, list(files)
     assert loads_scenario(got["scenario"]).to_json() == parse_scenario(SCENARIO).to_json()
@@ -313,11 +268,7 @@ def test_data_page_downloads_read_back_to_the_scenario_and_the_hand_worked_numbe
 
 
 def test_data_page_downloads_follow_the_session_settings(files):
-    at = open_app()
-    by_key(at.toggle, "friction_state_locality").set_value(False)
-    at.run()
-    at.switch_page("pages/data.py").run()
-    no_exception(at)
+    at = without_state_locality("data")
     got = _downloads(files)
     sc = loads_scenario(got["scenario"])
     expected = parse_scenario({**SCENARIO, "frictions": {"state_locality": False}})
@@ -326,7 +277,7 @@ def test_data_page_downloads_follow_the_session_settings(files):
 
 
 def test_downloaded_scenario_uploads_back_to_the_same_numbers(files):
-    at = open_app("data")
+    at = open_app(page="data")
     scenario = _downloads(files)["scenario"]
     at.file_uploader[0].set_value(("hand.json", scenario, "application/json"))
     at.run()

@@ -139,7 +139,7 @@ def test_break_even_values_are_where_the_lp_flips(tiny_scenario, change, moves):
 
 # --- friction waterfall -------------------------------------------------------------------------
 
-def _waterfall_case(tiny_scenario):
+def _waterfall_case(tiny_scenario, **overrides):
     # a: EU $100 cap 100; b: EU $60 cap 4; c: no zone, $50. rtt a–b 10, a–c 20, b–c 20; budget 50.
     # 10 MW of a residency-bound class at a: σ = 0.3, g = 50, ω = 0.1; e = 0.2, φ = 2; H = 10.
     return tiny_scenario(
@@ -150,7 +150,7 @@ def _waterfall_case(tiny_scenario):
         workloads=[{"id": "w", "state_pinned_share": 0.3, "gb_per_mwh": 50, "migration_overhead": 0.1,
                     "residency_bound": True}],
         demand=[{"node": "a", "workload": "w", "mw": 10}],
-        prices={"egress_usd_per_gb": 0.2, "migration_usd_per_mwh": 2})
+        prices={"egress_usd_per_gb": 0.2, "migration_usd_per_mwh": 2}, **overrides)
 
 
 def test_friction_waterfall_by_hand(tiny_scenario):

@@ -2,14 +2,10 @@
 run from the app's entry point without exceptions and show core's numbers for the same scenario."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
-import streamlit as st
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
+from app_support import capture_downloads, open_app, served_scenario
 from core.analysis import Analysis
 from core.inputs import model_inputs
 from core.metrics import break_even, pair_break_even_terms
@@ -19,8 +15,6 @@ from core.presentation_export import external_references
 from core.scenario import parse_scenario
 from pages.common import prose
 from pages.common.theme import fmt_mw, fmt_pct, fmt_t, fmt_usd, fmt_usd_per_mwh, fmt_usd_per_ms
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 SCENARIO = {
     "schema_version": 1, "name": "pages test",
@@ -47,12 +41,8 @@ SCENARIO = {
 
 @pytest.fixture
 def scenario_file(tmp_path, monkeypatch):
-    path = tmp_path / "pages_test.json"
-    path.write_text(json.dumps(SCENARIO))
-    monkeypatch.setenv("ELF_SCENARIO", str(path))
-    st.cache_data.clear()
-    yield path
-    st.cache_data.clear()
+    with served_scenario(tmp_path, monkeypatch, SCENARIO, "pages_test.json") as path:
+        yield path
 
 
 @pytest.fixture
@@ -61,15 +51,6 @@ def core():
     an = Analysis(sc)
     inp = model_inputs(sc)
     return sc, an, inp
-
-
-def open_page(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page(f"pages/{page}.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -82,7 +63,7 @@ def texts(at: AppTest) -> str:
 
 def test_frontier_page(scenario_file, core):
     sc, an, inp = core
-    at = open_page("frontier")
+    at = open_app(page="frontier")
     h, f = an.headline(inp), an.frontier(inp)
     m = metrics(at)
     assert m["Savings now ($ per year)"] == fmt_usd(h["savings_usd"])
@@ -108,7 +89,7 @@ def test_frontier_page(scenario_file, core):
 
 def test_layers_page(scenario_file, core):
     _, an, inp = core
-    at = open_page("layers")
+    at = open_app(page="layers")
     layers = an.layers(inp).groupby("layer")["mw"].sum()
     m = metrics(at)
     assert m["Local, at home (MW)"] == fmt_mw(layers["local"])
@@ -120,7 +101,7 @@ def test_layers_page(scenario_file, core):
 
 def test_break_even_page(scenario_file, core):
     sc, _, inp = core
-    at = open_page("break_even")
+    at = open_app(page="break_even")
     be = break_even(inp, "chat")
     m = metrics(at)
     assert m["Pairs the mask allows"] == f"{int(be['allowed'].sum()):,} of {len(be):,}"
@@ -140,7 +121,7 @@ def test_break_even_page(scenario_file, core):
 
 def test_frictions_page(scenario_file, core):
     _, an, inp = core
-    at = open_page("frictions")
+    at = open_app(page="frictions")
     wf = an.waterfall(inp)
     m = metrics(at)
     assert m["Potential savings ($ per year)"] == fmt_usd(wf["savings_usd"].iloc[0])
@@ -151,7 +132,7 @@ def test_frictions_page(scenario_file, core):
 
 def test_physical_page(scenario_file, core):
     _, an, inp = core
-    at = open_page("physical")
+    at = open_app(page="physical")
     summary, _ = digital_vs_physical(an.solve(inp), load_hvdc_reference(line="uhvdc_800kv"))
     m = metrics(at)
     assert m["Facility power (MW, IT × PUE)"] == fmt_mw(summary["relocated_facility_mw"])
@@ -164,16 +145,8 @@ def test_physical_page(scenario_file, core):
 
 def test_presentation_page_and_export(scenario_file, core, monkeypatch):
     _, an, inp = core
-    saved: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def keep(self, path_or_data, mimetype, kind, filename=None):
-        if filename and filename.endswith(".html"):
-            saved[filename] = path_or_data if isinstance(path_or_data, bytes) else str(path_or_data).encode()
-        return original(self, path_or_data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
-    at = open_page("presentation")
+    saved = capture_downloads(monkeypatch, ".html")
+    at = open_app(page="presentation")
     h = an.headline(inp)
     m = metrics(at)
     assert m["Savings ($ per year)"] == fmt_usd(h["savings_usd"])

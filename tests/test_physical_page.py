@@ -2,40 +2,20 @@
 facility power named apart, the ocean crossing flagged, line capex one-off and annualised."""
 from __future__ import annotations
 
-import html
-import json
 import math
-from pathlib import Path
 
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
+from app_support import open_app, page_text, served_scenario
 from core.physical import load_hvdc_reference
 from pages.common.theme import fmt_mw, fmt_usd
 from test_physical import TWO
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
-
-def page_text(at: AppTest) -> str:
-    """The page's markdown and the chart descriptions (visually hidden html), unescaped."""
-    return "\n".join([m.value for m in at.markdown] + [html.unescape(h.proto.body) for h in at.get("html")])
-
 
 @pytest.fixture
 def page(tmp_path, monkeypatch):
-    path = tmp_path / "two.json"
-    path.write_text(json.dumps(TWO))
-    monkeypatch.setenv("ELF_SCENARIO", str(path))
-    st.cache_data.clear()
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page("pages/physical.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    yield at
-    st.cache_data.clear()
+    with served_scenario(tmp_path, monkeypatch, TWO, "two.json"):
+        yield open_app(page="physical")
 
 
 def great_circle_km(lat1, lon1, lat2, lon2) -> float:

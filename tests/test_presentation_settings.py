@@ -13,11 +13,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
 import pytest
-import streamlit as st
 from numpy.testing import assert_allclose
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-from streamlit.testing.v1 import AppTest
 
+from app_support import capture_downloads, open_app, served_default
 from core.analysis import Analysis, relaxed_inputs
 from core.briefing import carbon_signals_sentence
 from core.model import solve_scenario
@@ -28,7 +26,6 @@ from core.scenario import default_scenario, update_scenario, with_budgets_ms
 from core.share import ShareState, apply_state, decode_state, encode_state
 from pages.common.theme import fmt_t, fmt_usd
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 REGIONS = Path(__file__).resolve().parent.parent / "data" / "regions.csv"
 RELAX_MS = 10.0
 SETTINGS = {"objective.carbon_price_usd_per_t": 100.0, "objective.carbon_signal": "average",
@@ -52,23 +49,10 @@ def engine():
 @pytest.fixture(scope="module")
 def deck(engine):
     """Every slide of the page, reached with the Next button, and the downloaded HTML deck."""
-    saved: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def keep(self, path_or_data, mimetype, kind, filename=None):
-        if filename and filename.endswith(".html"):
-            saved[filename] = path_or_data if isinstance(path_or_data, bytes) else str(path_or_data).encode()
-        return original(self, path_or_data, mimetype, kind, filename)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("ELF_SCENARIO", raising=False)
-        mp.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
-        st.cache_data.clear()
-        at = AppTest.from_file(APP, default_timeout=240)
-        at.query_params["s"] = encode_state(ShareState(changes=SETTINGS, relax_ms=RELAX_MS))
-        at.run()
-        at.switch_page("pages/presentation.py")
-        at.run()
+    with pytest.MonkeyPatch.context() as mp, served_default(mp):
+        saved = capture_downloads(mp, ".html")
+        at = open_app(link=encode_state(ShareState(changes=SETTINGS, relax_ms=RELAX_MS)), page="presentation",
+                      timeout=240)
         slides = []
         for i in range(N_SLIDES):
             assert not at.exception, [e.value for e in at.exception]
@@ -85,7 +69,6 @@ def deck(engine):
         assert at.button(key="pres_next").disabled
         at.button(key="pres_prev").click().run()
         assert f"**Slide {N_SLIDES - 1} of {N_SLIDES}**" in [m.value for m in at.markdown]
-        st.cache_data.clear()
     assert len(saved) == 1
     return slides, saved.popitem()[1].decode("utf-8")
 

@@ -2,13 +2,10 @@
 on, so its last row is the session's own savings (checked by hand and by independent solves)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import streamlit as st
 from numpy.testing import assert_allclose
-from streamlit.testing.v1 import AppTest
 
+from app_support import open_app, served_default
 from core.analysis import Analysis, relaxed_inputs
 from core.inputs import model_inputs
 from core.metrics import WATERFALL_ORDER, friction_waterfall
@@ -16,24 +13,17 @@ from core.model import PlacementModel, solve_scenario
 from core.scenario import default_scenario, parse_scenario, update_scenario, with_budgets_ms
 from core.share import ShareState, encode_state
 from pages.common.theme import fmt_usd
+from test_metrics import _waterfall_case
 
 SETTINGS = {"objective.carbon_price_usd_per_t": 100.0, "objective.carbon_signal": "average",
             "frictions.capacity": False, "frictions.legal": False}
 
 
 def _case(tiny_scenario, **frictions):
-    # a: EU $100 cap 100; b: EU $60 cap 4; c: no zone, $50. rtt a–b 10, a–c 20, b–c 20; budget 50.
-    # 10 MW of a residency-bound class at a: σ = 0.3, g = 50, ω = 0.1; e = 0.2, φ = 2; H = 10.
-    return parse_scenario(tiny_scenario(
-        nodes=[{"id": "a", "residency_zone": "EU", "capacity_mw": 100},
-               {"id": "b", "residency_zone": "EU", "price_usd_per_mwh": 60, "capacity_mw": 4},
-               {"id": "c", "price_usd_per_mwh": 50}],
-        rtt_ms={"a": {"b": 10, "c": 20}, "b": {"c": 20}},
-        workloads=[{"id": "w", "state_pinned_share": 0.3, "gb_per_mwh": 50, "migration_overhead": 0.1,
-                    "residency_bound": True}],
-        demand=[{"node": "a", "workload": "w", "mw": 10}],
-        prices={"egress_usd_per_gb": 0.2, "migration_usd_per_mwh": 2},
-        frictions=frictions))
+    # the case of tests/test_metrics.py (a: EU $100 cap 100; b: EU $60 cap 4; c: no zone, $50;
+    # rtt a–b 10, a–c 20, b–c 20; budget 50; 10 MW of a residency-bound class at a: σ = 0.3,
+    # g = 50, ω = 0.1; e = 0.2, φ = 2; H = 10) with the given frictions
+    return parse_scenario(_waterfall_case(tiny_scenario, frictions=frictions))
 
 
 def _savings_by_direct_solves(sc) -> float:
@@ -115,18 +105,11 @@ def test_default_scenario_on_non_default_settings_ends_at_the_headline_savings()
 
 def test_frictions_page_on_non_default_settings(monkeypatch):
     """The Frictions page's realized savings are the session's savings, and it names the frictions off."""
-    monkeypatch.delenv("ELF_SCENARIO", raising=False)
-    st.cache_data.clear()
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=240)
-    at.query_params["s"] = encode_state(ShareState(changes=SETTINGS, relax_ms=10.0))
-    at.run()
-    at.switch_page("pages/frictions.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    sc = update_scenario(default_scenario(), SETTINGS)
-    relaxed = update_scenario(sc, {f"workloads.{w.id}.latency_budget_ms": w.latency_budget_ms + 10.0
-                                   for w in sc.workloads})
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Realized savings ($ per year)"] == fmt_usd(_savings_by_direct_solves(relaxed))
-    assert any("not part of this waterfall: data residency, capacity limits" in i.value for i in at.info)
-    st.cache_data.clear()
+    with served_default(monkeypatch):
+        at = open_app(link=encode_state(ShareState(changes=SETTINGS, relax_ms=10.0)), page="frictions", timeout=240)
+        sc = update_scenario(default_scenario(), SETTINGS)
+        relaxed = update_scenario(sc, {f"workloads.{w.id}.latency_budget_ms": w.latency_budget_ms + 10.0
+                                       for w in sc.workloads})
+        metrics = {m.label: m.value for m in at.metric}
+        assert metrics["Realized savings ($ per year)"] == fmt_usd(_savings_by_direct_solves(relaxed))
+        assert any("not part of this waterfall: data residency, capacity limits" in i.value for i in at.info)
