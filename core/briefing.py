@@ -7,16 +7,16 @@ HTML export read them, so a number never leaves the app without its settings.
 from __future__ import annotations
 
 import datetime as _dt
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from core.narrative import FRICTION_WORDS, pct_words, tonnes_words
+from core.physical import REGIONS_PATH
 from core.scenario import FRICTIONS, Scenario
 from core.share import scenario_changes
-
-REGIONS_CSV = Path(__file__).resolve().parents[1] / "data" / "regions.csv"
 
 
 BASIS_FIELDS = {  # basis field -> (node attribute, plural noun for sentences)
@@ -110,13 +110,22 @@ def settings_rows(default: Scenario, sc: Scenario, relax_ms: float,
 
 # --- what the data rests on ------------------------------------------------------------------
 
-def region_provenance(path: Path = REGIONS_CSV) -> pd.DataFrame:
-    """``data/regions.csv``'s id and every ``*_source`` / ``*_flag`` column (empty if missing)."""
+@lru_cache(maxsize=1)
+def _read_provenance(path: Path) -> pd.DataFrame:
     try:
         df = pd.read_csv(path, keep_default_na=False, na_values=[""])
     except (OSError, ValueError):
         return pd.DataFrame(columns=["id"])
-    return df[["id"] + [c for c in df.columns if c.endswith(("_source", "_flag"))]].copy()
+    if "id" not in df.columns:
+        return pd.DataFrame(columns=["id"])
+    return df[["id"] + [c for c in df.columns if c.endswith(("_source", "_flag"))]]
+
+
+def region_provenance(path: Path = REGIONS_PATH) -> pd.DataFrame:
+    """``data/regions.csv``'s id and every ``*_source`` / ``*_flag`` column (only an id column
+    if the file is missing): the one reader of these columns. Read once per process; each call
+    returns a copy, so a caller may change it freely."""
+    return _read_provenance(Path(path)).copy()
 
 
 def data_basis(sc: Scenario, default: Scenario, provenance: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -169,7 +178,7 @@ def carbon_signals_sentence(headline: dict) -> str:
     avg, marg = headline["carbon_savings_avg_t"], headline["carbon_savings_marginal_t"]
     text = (f"Counted with each grid's average intensity, emissions {_change_words(avg, headline['local_emissions_avg_t'])}; "
             f"counted with its marginal intensity, they {_change_words(marg, headline['local_emissions_marginal_t'])}.")
-    if (avg > 0) != (marg > 0) and (avg != 0 or marg != 0):
+    if (avg > 0) != (marg > 0):
         text += (" The two differ because the average counts the whole grid mix, while the marginal counts the "
                  "plant that runs more when demand rises, which can be gas or coal even on a clean grid.")
     return text + " Every marginal intensity here is an assumption (no open data set publishes them)."

@@ -118,6 +118,13 @@ def _table(rows: list[dict], local: Solution, inp: ModelInputs, zero: Solution |
     return returns_on_latency(df, float(inp.demand_mw.sum() * inp.period_hours), local if zero is None else zero)
 
 
+def marginal_returns(budget_ms: pd.Series, values: pd.Series) -> pd.Series:
+    """Marginal return on latency between successive rows sorted by budget:
+    ``(V(b_{i-1}) − V(b_i)) / (b_i − b_{i-1})`` (per ms; nan on the first row), with ``values``
+    V the cost [$] for ERoL or the emissions [tCO2] for CRoL."""
+    return -values.diff() / budget_ms.diff()
+
+
 def returns_on_latency(df: pd.DataFrame, demand_mwh: float, zero: Solution) -> pd.DataFrame:
     """Add ERoL [$/ms] and CRoL [tCO2/ms], marginal and average, and per MWh of demand.
 
@@ -126,12 +133,11 @@ def returns_on_latency(df: pd.DataFrame, demand_mwh: float, zero: Solution) -> p
     sweep (the local baseline for a uniform frontier; none at b = 0).
     """
     df = df.sort_values("budget_ms").reset_index(drop=True)
-    db = df["budget_ms"].diff()
     b = df["budget_ms"].where(df["budget_ms"] > 0)
     per_mwh = demand_mwh if demand_mwh > 0 else np.nan
     for name, col, at_zero in (("erol", "cost_usd", zero.cost_usd), ("crol", "emissions_t", zero.emissions_t)):
         unit = "usd_per_ms" if name == "erol" else "t_per_ms"
-        df[f"{name}_marginal_{unit}"] = -df[col].diff() / db
+        df[f"{name}_marginal_{unit}"] = marginal_returns(df["budget_ms"], df[col])
         df[f"{name}_avg_{unit}"] = (at_zero - df[col]) / b
         df[f"{name}_marginal_{unit}_per_mwh"] = df[f"{name}_marginal_{unit}"] / per_mwh
         df[f"{name}_avg_{unit}_per_mwh"] = df[f"{name}_avg_{unit}"] / per_mwh

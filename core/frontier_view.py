@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.narrative import ms_words, pct_words, period_words, significant, tonnes_words, usd_words
+from core.frontier import marginal_returns
+from core.narrative import ms_words, pct_words, period_words, tonnes_words, usd_words
 
 CHANGE_COLUMNS = ("cost_usd", "emissions_t", "relocated_share", "rid", "unserved_mw")
 """A breakpoint *changes the result* when one of these differs from the row before it."""
@@ -47,12 +48,11 @@ def frontier_table(frontier: pd.DataFrame, shown: pd.Series | None = None) -> pd
     """
     mask = changed_rows(frontier) if shown is None else shown.reindex(frontier.index, fill_value=False)
     d = frontier[mask.to_numpy(bool)].sort_values("budget_ms").reset_index(drop=True)
-    db = d["budget_ms"].diff()
     d["previous_budget_ms"] = d["budget_ms"].shift(1)
     d["delta_savings_usd"] = d["savings_usd"].diff()
     d["delta_carbon_savings_t"] = d["carbon_savings_t"].diff()
-    d["erol_marginal_usd_per_ms"] = -d["cost_usd"].diff() / db
-    d["crol_marginal_t_per_ms"] = -d["emissions_t"].diff() / db
+    d["erol_marginal_usd_per_ms"] = marginal_returns(d["budget_ms"], d["cost_usd"])
+    d["crol_marginal_t_per_ms"] = marginal_returns(d["budget_ms"], d["emissions_t"])
     return d
 
 
@@ -142,8 +142,8 @@ def frontier_notes(table: pd.DataFrame, *, signal: str, period_hours: float) -> 
         rows.append({"kind": "carbon zig-zag", "from_ms": z.from_ms, "to_ms": z.to_ms,
                      "savings_change_usd": z.savings_change_usd,
                      "note": (f"From {ms_words(z.from_ms)} to {ms_words(z.to_ms)} carbon savings ({signal} signal) change "
-                              f"direction {_times(z.reversals)}, between {_signed_t(z.carbon_low_t)} and "
-                              f"{_signed_t(z.carbon_high_t)}, while savings "
+                              f"direction {_times(z.reversals)}, between {_signed_tonnes(z.carbon_low_t)} and "
+                              f"{_signed_tonnes(z.carbon_high_t)}, while savings "
                               f"rise by {usd_words(z.savings_change_usd)} {when}.")})
     for f in relocated_share_falls(table).itertuples(index=False):
         rows.append({"kind": "relocated share falls", "from_ms": f.from_ms, "to_ms": f.to_ms,
@@ -156,13 +156,8 @@ def frontier_notes(table: pd.DataFrame, *, signal: str, period_hours: float) -> 
 
 
 def _signed_tonnes(t: float) -> str:
+    """Tonnes of CO2 in words with a sign: "−178 thousand tonnes of CO2", "950 tonnes of CO2"."""
     return ("−" if t < 0 else "") + tonnes_words(abs(t))
-
-
-def _signed_t(t: float) -> str:
-    """Tonnes of CO2 with a sign and 3 significant figures: "−178 ktCO2", "−950 tCO2"."""
-    sign = "−" if t < 0 else ""
-    return sign + (f"{significant(abs(t) / 1000)} ktCO2" if abs(t) >= 1000 else f"{significant(abs(t))} tCO2")
 
 
 def _pct1(share: float) -> str:

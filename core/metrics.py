@@ -282,17 +282,3 @@ def relocatable_share_grid(inp: ModelInputs, workload: str, carbon_prices_usd_pe
         rows.append(pd.DataFrame({"carbon_price_usd_per_t": tau, "budget_ms": budgets, "relocatable_mw": mw,
                                   "relocatable_share": mw / total if total > 0 else np.zeros_like(mw)}))
     return pd.concat(rows, ignore_index=True)
-
-
-def break_even_budget_ms(inp: ModelInputs, workload: str, carbon_prices_usd_per_t) -> pd.DataFrame:
-    """For each carbon price τ [$/t]: the smallest budget [ms] of ``workload`` at which any of its
-    demand becomes relocatable (the edge of :func:`relocatable_share_grid`'s zero region; inf
-    where none ever is). Columns carbon_price_usd_per_t, break_even_budget_ms."""
-    k = inp.workload_ids.index(workload)
-    has_demand = inp.demand_mw[:, k] > 0
-    taus = np.asarray(carbon_prices_usd_per_t, dtype=float)
-    out = []
-    for tau in taus:
-        threshold = relocation_threshold_ms(inp, workload, tau)[has_demand]
-        out.append(float(threshold.min()) if threshold.size else np.inf)
-    return pd.DataFrame({"carbon_price_usd_per_t": taus, "break_even_budget_ms": out})

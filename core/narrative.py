@@ -8,10 +8,9 @@ function is pure and returns one or two sentences of plain English.
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import pandas as pd
-
-from core.scenario import FRICTIONS
 
 HOURS_PER_YEAR = 8760.0
 FRICTION_WORDS = {"egress": "egress fees", "migration": "migration overhead", "state_locality": "state locality",
@@ -149,28 +148,20 @@ def budget_savings_sentence(frontier: pd.DataFrame, uniform_ms, current_savings_
             f"— {'; '.join(parts)}.")
 
 
-def frictions_off(waterfall: pd.DataFrame) -> list[str]:
-    """The frictions a waterfall leaves off: not switched on at its last step (``frictions_on``
-    of :func:`core.metrics.friction_waterfall`); none when the column is absent."""
-    if "frictions_on" not in waterfall.columns or waterfall.empty:
-        return []
-    on = set(str(waterfall["frictions_on"].iloc[-1]).split(","))
-    return [f for f in FRICTIONS if f not in on]
-
-
 def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def friction_sentence(waterfall: pd.DataFrame) -> str:
+def friction_sentence(waterfall: pd.DataFrame, off: Sequence[str] = ()) -> str:
     """How much of the potential saving the frictions switched on keep, which one takes most,
     and which frictions are off (and so not part of the waterfall).
 
     ``waterfall``: :func:`core.metrics.friction_waterfall` (first row the potential, last the
-    realized savings, ``change_usd`` what each friction changed)."""
+    realized savings, ``change_usd`` what each friction changed); ``off``: the ids (keys of
+    :data:`FRICTION_WORDS`) of the frictions switched off, named in the order given."""
     potential = float(waterfall["savings_usd"].iloc[0])
     realized = float(waterfall["savings_usd"].iloc[-1])
-    off = [FRICTION_WORDS[f] for f in frictions_off(waterfall)]
+    off = [FRICTION_WORDS[f] for f in off]
     named = _join(off) if off else ""
     verb = "are" if len(off) > 1 or named.endswith("s") else "is"
     off_text = f" {named[:1].upper() + named[1:]} {verb} switched off and not part of this." if off else ""
@@ -189,6 +180,16 @@ def friction_sentence(waterfall: pd.DataFrame) -> str:
     name = FRICTION_WORDS.get(worst["step"], str(worst["step"]))
     verb = "take" if name.endswith("s") else "takes"
     return first + f" {name[0].upper() + name[1:]} {verb} the most: {usd_words(-float(worst['change_usd']))}." + off_text
+
+
+def waterfall_order_sentence(steps: Sequence[str]) -> str:
+    """The order in which a waterfall switches the frictions on (``steps``: friction ids, keys of
+    :data:`FRICTION_WORDS`, e.g. the ``step`` column of :func:`core.metrics.friction_waterfall`
+    after its first row), named as everywhere else: "Frictions switched on in this order:
+    egress fees, migration overhead, state locality."."""
+    if not len(steps):
+        return "No friction is switched on."
+    return "Frictions switched on in this order: " + ", ".join(FRICTION_WORDS.get(s, str(s)) for s in steps) + "."
 
 
 def layers_sentence(layers: pd.DataFrame, regional_ms: float, names: dict[str, str] | None = None) -> str:

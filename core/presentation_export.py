@@ -263,14 +263,10 @@ def rows_table_html(rows: Sequence[tuple[str, str]]) -> str:
 
 def _slide_html(s: Slide, i: int, n: int, title: bool) -> str:
     head = f"<h1>{_esc(s.heading)}</h1>" if title else f"<h2>{_esc(s.heading)}</h2>"
-    parts = [head]
-    if s.numbers and title:   # the hero numbers right under the title
-        parts.append(_numbers_html(s.numbers))
-        parts += [f"<p>{_esc(t)}</p>" for t in s.sentences]
-    else:
-        parts += [f"<p>{_esc(t)}</p>" for t in s.sentences]
-        if s.numbers:
-            parts.append(_numbers_html(s.numbers))
+    sentences = "".join(f"<p>{_esc(t)}</p>" for t in s.sentences)
+    numbers = _numbers_html(s.numbers) if s.numbers else ""
+    # the title slide's hero numbers right under the title; elsewhere after the sentences
+    parts = [head] + ([numbers, sentences] if title else [sentences, numbers])
     if s.rows:
         parts.append(rows_table_html(s.rows))
     if s.figure is not None:

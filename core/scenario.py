@@ -40,12 +40,15 @@ class _Strict(BaseModel):
 
 Number = float  # strict pydantic floats accept JSON integers, reject strings and booleans
 NonNeg = Field(ge=0)
+ID_PATTERN = r"^[^.]*$"
+"""Node and workload ids hold no ".": edits name list items by id in dotted paths
+(``nodes.us-va.capacity_mw``), so an id "a.b" could not be told from a path."""
 
 
 class Node(_Strict):
     """A service and compute node: one region."""
 
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, pattern=ID_PATTERN)
     name: str = ""
     lat: Number = Field(ge=-90, le=90)
     lon: Number = Field(ge=-180, le=180)
@@ -61,7 +64,7 @@ class Node(_Strict):
 class Workload(_Strict):
     """An inference workload class."""
 
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, pattern=ID_PATTERN)
     name: str = ""
     latency_budget_ms: Number = NonNeg
     state_pinned_share: Number = Field(default=0.0, ge=0, le=1)
@@ -182,6 +185,8 @@ def _message(err: dict) -> str:
         return f"must have at least {ctx.get('min_length')} item(s)"
     if kind == "string_too_short":
         return "must not be empty"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == ID_PATTERN:
+        return "must not contain '.'"
     return err["msg"]
 
 
@@ -261,13 +266,11 @@ def parse_scenario(data: Any) -> Scenario:
     if not isinstance(data, dict):
         raise ScenarioError("", f"a scenario must be a JSON object, got {type(data).__name__}")
     try:
-        try:
-            sc = Scenario.model_validate(data)
-        except ValidationError as exc:
-            raise _first_error(exc) from None
+        sc = Scenario.model_validate(data)
         _check_references(sc)
-    except ScenarioError as exc:
-        raise ScenarioError(exc.field, exc.message, field_label(exc.field, data)) from None
+    except (ValidationError, ScenarioError) as exc:
+        err = _first_error(exc) if isinstance(exc, ValidationError) else exc
+        raise ScenarioError(err.field, err.message, field_label(err.field, data)) from None
     return sc
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.narrative import FRICTION_WORDS, friction_sentence, frictions_off
+from core.narrative import FRICTION_WORDS, friction_sentence, waterfall_order_sentence
+from core.scenario import FRICTIONS
 from pages.common import charts, prose, state
 from pages.common.theme import fmt_mw, fmt_pct, fmt_t, fmt_usd
 
@@ -19,7 +20,7 @@ st.write("How much of the saving that relaxed latency budgets make possible surv
 
 with st.spinner("Solving with the frictions switched on one after another…"):
     wf = state.waterfall_df()
-off = frictions_off(wf)
+off = [f for f in FRICTIONS if not inp.friction(f)]
 if off:
     st.info(f"Switched off in the sidebar, so not part of this waterfall: {', '.join(FRICTION_WORDS[f] for f in off)}. "
             "Its last bar is the saving the other pages show.", icon=":material/info:")
@@ -33,11 +34,10 @@ c4.metric(f"Carbon savings (tCO2 {period})", fmt_t(wf["carbon_savings_t"].iloc[-
           help=f"Realized, with the sidebar's frictions, on the objective's signal ({inp.carbon_signal}). "
                "Negative: more emitted.")
 
-prose.sentence(friction_sentence(wf))
+prose.sentence(friction_sentence(wf, off))
 charts.show(charts.waterfall_figure(wf, period=period), key="frictions_waterfall")
-order = ", ".join(charts.FRICTION_LABELS[s].lower() for s in wf["step"].iloc[1:])
 st.caption(prose.escape("Each bar is the saving against the local baseline (every request at its home region), solved "
-           "with the frictions on so far, switching on " + (order or "no friction") + " in that order; a different "
+           "with the frictions on so far. " + waterfall_order_sentence(list(wf["step"].iloc[1:])) + " A different "
            "order would split the losses differently. " + prose.SOURCE))
 
 st.subheader("Step by step")

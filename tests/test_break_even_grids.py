@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from core.inputs import model_inputs
-from core.metrics import (break_even, break_even_budget_ms, break_even_gb_per_mwh_line, net_benefit_egress_grid,
-                          pair_break_even_terms, relocatable, relocatable_share_grid, relocation_threshold_ms)
+from core.metrics import (break_even, break_even_gb_per_mwh_line, net_benefit_egress_grid, pair_break_even_terms,
+                          relocatable, relocatable_share_grid)
 from core.scenario import parse_scenario
 
 
@@ -69,15 +69,6 @@ def test_relocatable_share_grid_is_rid_of_the_class(inputs):
             i = replace(inputs, carbon_price_usd_per_t=tau)
             movable = relocatable(i, np.array([b, inputs.budget_ms[1]]))[:, 0]
             assert grid.loc[(tau, b), "relocatable_share"] == pytest.approx(d[movable].sum() / d.sum())
-    # τ = 0: home → cheap (20 ms) pays, so the break-even budget is 20 ms. τ = 200 $/t: the dirty cheap
-    # site (900 g/kWh) no longer pays for home, clean (50 g/kWh, 40 ms) does: 40 ms
-    line = break_even_budget_ms(inputs, "w", taus).set_index("carbon_price_usd_per_t")["break_even_budget_ms"]
-    assert line[0.0] == 20.0 and line[200.0] == 40.0
-    has_demand = inputs.demand_mw[:, 0] > 0
-    for tau in taus:
-        first = min((b for b in budgets if grid.loc[(tau, b), "relocatable_share"] > 0), default=np.inf)
-        assert line[tau] <= first
-        assert relocation_threshold_ms(inputs, "w", tau)[has_demand].min() == line[tau]
 
 
 def test_random_scenarios_agree_with_rid(random_scenario):

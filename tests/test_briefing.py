@@ -48,6 +48,15 @@ def test_data_basis_counts_flags_and_user_edits():
     assert price.sum() == len(default.nodes)
 
 
+def test_region_provenance_reads_once_and_returns_copies(tmp_path):
+    prov = region_provenance()
+    assert prov.columns[0] == "id" and "price_flag" in prov.columns and "price_source" in prov.columns
+    assert not any(c in prov.columns for c in ("lat", "lon", "price_usd_per_mwh"))
+    prov.loc[:, "price_flag"] = "changed by a caller"
+    assert "changed by a caller" not in set(region_provenance()["price_flag"])
+    assert list(region_provenance(tmp_path / "missing.csv").columns) == ["id"]
+
+
 def test_data_basis_words_and_undocumented(tiny_scenario):
     sc = parse_scenario(tiny_scenario())
     basis = data_basis(sc, sc, pd.DataFrame({"id": ["home"], "price_flag": ["measured"]}))

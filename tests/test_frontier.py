@@ -1,9 +1,10 @@
 """The energy–latency frontier (MODEL.md "Frontier", ERoL/CRoL)."""
 import numpy as np
+import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from core.frontier import breakpoints_ms, frontier
+from core.frontier import breakpoints_ms, frontier, marginal_returns
 from core.inputs import model_inputs
 from core.model import PlacementModel, solve_scenario
 from core.scenario import parse_scenario, update_scenario
@@ -256,3 +257,10 @@ def test_savings_at_budget_zero_is_zero(random_scenario, seed):
     assert_allclose(df["carbon_savings_t"].iloc[0], 0.0, atol=1e-7 * _scale(df["emissions_t"]))
     # and savings_usd = C(0) − C(b) at every point
     assert_allclose(df["savings_usd"], cost[0] - cost, rtol=1e-9, atol=1e-7 * _scale(cost))
+
+
+def test_marginal_returns_between_successive_rows():
+    # (C(b_{i-1}) − C(b_i)) / (b_i − b_{i-1}): (100 − 80) / 5 = 4, (80 − 80) / 5 = 0, (80 − 50) / 20 = 1.5
+    r = marginal_returns(pd.Series([0.0, 5.0, 10.0, 30.0]), pd.Series([100.0, 80.0, 80.0, 50.0]))
+    assert np.isnan(r[0])
+    assert list(r[1:]) == pytest.approx([4.0, 0.0, 1.5])

@@ -71,6 +71,15 @@ def test_carbon_zigzag_on_a_hand_made_frontier():
     assert (row.carbon_low_t, row.carbon_high_t) == (0, 12)
 
 
+def test_zigzag_note_names_signed_tonnes_in_words():
+    # carbon savings 0 → 1 500 → −1 200 → 4 000 t: two reversals, low −1 200 t, high 4 000 t; savings +30 $
+    f = hand_frontier([0, 1, 2, 3], cost=[100, 90, 80, 70], emissions=[5000, 3500, 6200, 1000], local_emissions=5000)
+    notes = frontier_notes(frontier_table(f, shown=pd.Series(True, index=f.index)), signal="average", period_hours=8760)
+    assert list(notes["note"]) == ["From 0 ms to 3 ms carbon savings (average signal) change direction twice, between "
+                                   "−1.20 thousand tonnes of CO2 and 4.00 thousand tonnes of CO2, while savings rise "
+                                   "by $30.00 a year."]
+
+
 def test_small_carbon_steps_and_flat_savings_are_no_zigzag():
     every = lambda f: frontier_table(f, shown=pd.Series(True, index=f.index))  # noqa: E731
     # ±0.1 t on a 100 t frontier is below 1% of it: flat, so +100 is the only move

@@ -8,9 +8,9 @@ from core.analysis import Analysis
 from core.inputs import model_inputs
 from core.metrics import pair_break_even_terms
 from core.narrative import (break_even_pair_sentence, budget_savings_sentence, carbon_price_words, corridors_sentence,
-                            erol_sentence, friction_sentence, frictions_off, frontier_value_at, headline_sentence,
+                            erol_sentence, friction_sentence, frontier_value_at, headline_sentence,
                             layers_sentence, ms_words, pct_words, period_words, settings_sentence,
-                            tonnes_words, usd_words)
+                            tonnes_words, usd_words, waterfall_order_sentence)
 from core.scenario import parse_scenario
 
 
@@ -90,8 +90,7 @@ def test_friction_sentence(tiny_scenario):
     # potential: 10 MW far at 40: 6 000 $ saved; egress +10 $/MWh: 5 000; migration (φ = 0, ω = 0): 5 000;
     # state locality 2 MW home: 4 000; legal: 4 000; capacity 4 MW far, 4 near: 2 400 → capacity takes 1 600
     assert list(wf["savings_usd"]) == pytest.approx([6000, 5000, 5000, 4000, 4000, 2400])
-    assert frictions_off(wf) == []
-    assert friction_sentence(wf) == ("Frictions keep 40% of the potential saving: $2,400 of $6,000. "
+    assert friction_sentence(wf) == friction_sentence(wf, ()) == ("Frictions keep 40% of the potential saving: $2,400 of $6,000. "
                                      "Capacity limits take the most: $1,600.")
 
 
@@ -100,24 +99,37 @@ def test_friction_sentence_names_the_frictions_off(tiny_scenario):
     # egress (6 000 → 5 000) and state locality (5 000 → 4 000) tie at 1 000: the first is named
     sc = three_nodes(tiny_scenario, frictions={"legal": False, "capacity": False})
     wf = Analysis(sc).waterfall(model_inputs(sc))
-    assert frictions_off(wf) == ["legal", "capacity"]
-    assert friction_sentence(wf) == ("The frictions switched on keep 67% of the potential saving: $4,000 of $6,000. "
+    assert friction_sentence(wf, ["legal", "capacity"]) == ("The frictions switched on keep 67% of the potential saving: $4,000 of $6,000. "
                                      "Egress fees take the most: $1,000. Data residency and capacity "
                                      "limits are switched off and not part of this.")
     none_on = three_nodes(tiny_scenario, frictions={f: False for f in
                                                     ("egress", "migration", "state_locality", "legal", "capacity")})
     wf = Analysis(none_on).waterfall(model_inputs(none_on))
-    assert friction_sentence(wf).startswith("No friction is switched on: the whole potential saving, $6,000, is kept.")
+    assert friction_sentence(wf, ["egress", "migration", "state_locality", "legal", "capacity"]).startswith(
+        "No friction is switched on: the whole potential saving, $6,000, is kept. Egress fees, migration overhead, "
+        "state locality, data residency and capacity limits are switched off and not part of this.")
     # one friction off: its verb agrees with its name
     only_locality_off = three_nodes(tiny_scenario, frictions={"state_locality": False})
-    assert friction_sentence(Analysis(only_locality_off).waterfall(model_inputs(only_locality_off))).endswith(
-        "State locality is switched off and not part of this.")
+    assert friction_sentence(Analysis(only_locality_off).waterfall(model_inputs(only_locality_off)),
+                             ["state_locality"]).endswith("State locality is switched off and not part of this.")
 
 
 def test_friction_sentence_without_potential():
     wf = pd.DataFrame({"step": ["potential (no frictions)", "egress"], "savings_usd": [0.0, 0.0],
                        "change_usd": [0.0, 0.0]})
     assert "saves nothing" in friction_sentence(wf)
+
+
+def test_waterfall_order_sentence(tiny_scenario):
+    assert waterfall_order_sentence(["egress", "migration", "state_locality"]) == (
+        "Frictions switched on in this order: egress fees, migration overhead, state locality.")
+    assert waterfall_order_sentence(["capacity"]) == "Frictions switched on in this order: capacity limits."
+    assert waterfall_order_sentence([]) == "No friction is switched on."
+    # read off a waterfall: its steps after the potential, in the order solved
+    sc = three_nodes(tiny_scenario, frictions={"legal": False, "capacity": False})
+    wf = Analysis(sc).waterfall(model_inputs(sc))
+    assert waterfall_order_sentence(list(wf["step"].iloc[1:])) == (
+        "Frictions switched on in this order: egress fees, migration overhead, state locality.")
 
 
 def test_settings_sentence():

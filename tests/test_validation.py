@@ -69,6 +69,10 @@ BAD = [
     # duplicate and unknown ids
     ("duplicate node id", _set(("nodes", 1, "id"), "a"), "nodes[1].id", "a (nodes[1]).id"),
     ("duplicate workload id", _set(("workloads", 1, "id"), "chat"), "workloads[1].id", "chat (workloads[1]).id"),
+    ("dot in node id", _set(("nodes", 1, "id"), "b.c"), "nodes[1].id", "b.c (nodes[1]).id"),
+    ("dot in workload id", _set(("workloads", 0, "id"), "chat.v2"), "workloads[0].id",
+     "chat.v2 (workloads[0]).id"),
+    ("dot alone as node id", _set(("nodes", 0, "id"), "."), "nodes[0].id", ". (nodes[0]).id"),
     ("unknown node in demand", _set(("demand", 1, "node"), "zz"), "demand[1].node", "demand[1] (zz/batch).node"),
     ("unknown workload in demand", _set(("demand", 1, "workload"), "zz"), "demand[1].workload",
      "demand[1] (b/zz).workload"),
@@ -280,6 +284,22 @@ def test_update_scenario_validates_and_names_the_field():
     sc2 = update_scenario(sc, {"nodes.b.pue": 1.5, "frictions.egress": False})
     assert sc2.nodes[1].pue == 1.5 and sc2.frictions.egress is False
     assert sc.nodes[1].pue == 1.2 and sc.frictions.egress is True
+
+
+def test_ids_must_not_contain_a_dot():
+    # a dotted edit path names items by id (nodes.<id>.<field>): "a.b" could not be told from a path
+    d = base()
+    d["nodes"][1]["id"] = "b.c"
+    assert str(_error(json.dumps(d))) == "b.c (nodes[1]).id: must not contain '.'"
+    d = base()
+    d["workloads"][1]["id"] = "batch.1"
+    assert str(_error(json.dumps(d))) == "batch.1 (workloads[1]).id: must not contain '.'"
+    # other characters stay allowed in ids, and a dot is fine in names
+    d = base()
+    d["nodes"][1] |= {"id": "b_c-1 x", "name": "St. Louis"}
+    d["demand"][1]["node"] = "b_c-1 x"
+    d["rtt_ms"] = {"a": {"b_c-1 x": 30}}
+    assert parse_scenario(d).nodes[1].id == "b_c-1 x"
 
 
 def test_region_in_the_message_when_its_id_is_unusable_or_long():
