@@ -1,14 +1,16 @@
 """What binds at an optimum, and what loosening it is worth.
 
-* :func:`full_regions`: compute regions whose load equals their capacity, with the capacity
-  shadow price (docs/model.md: the dual of the capacity constraint) over the period and per MW-year.
+* :func:`full_mask` / :func:`full_regions`: regions whose load reaches their capacity, with the
+  capacity shadow price (docs/model.md: the dual of the capacity constraint) over the period and
+  per MW-year.
 * :func:`binding_frictions`: for each friction that is on, the objective with it switched off;
   it binds when that changes the objective.
 * :func:`latency_value`: what +Δ ms on one class's budget is worth (a re-solve per class), and
   the same with capacity unlimited, which says whether full regions are what holds it back.
 
 ``model`` is anything with ``solve(ModelInputs) -> Solution`` of the same structure (the
-session's warm :class:`~core.highs_lp.HighsLP` or :class:`~core.model.PlacementModel`).
+session's warm :class:`~core.highs_lp.HighsLP` or :class:`~core.model.PlacementModel`); ``base``
+is its solution of ``inp`` (the session has it cached).
 """
 from __future__ import annotations
 
@@ -18,11 +20,11 @@ import numpy as np
 import pandas as pd
 
 from core.inputs import ModelInputs
+from core.narrative import HOURS_PER_YEAR, ms_words, period_words, usd_words
 from core.scenario import FRICTIONS
 from core.solution import Solution
 
-HOURS_PER_YEAR = 8760.0
-FULL_TOL_MW = 1e-6
+FULL_TOL_MW = 1e-6            # MW: a region is full when its load ≥ capacity − this (solver tolerance)
 OBJECTIVE_REL_TOL = 1e-7      # solver noise on the objective: |Δ| ≤ this × |objective| counts as 0
 LATENCY_STEP_MS = 10.0
 
@@ -32,30 +34,32 @@ def objective_tol_usd(objective_usd: float) -> float:
     return max(1.0, OBJECTIVE_REL_TOL * abs(float(objective_usd)))
 
 
-def full_regions(sol: Solution, tol_mw: float = FULL_TOL_MW) -> pd.DataFrame:
-    """Regions at capacity (capacity friction on, capacity > 0, Σ_{s,k} x ≥ cap − tol), largest
-    shadow price first. Columns: node, load_mw, capacity_mw, shadow_usd_per_mw (dual × H: what one
-    more MW held over the period saves in the objective, $/MW), shadow_usd_per_mw_year
-    (dual × 8760 h, $ per MW-year)."""
+def full_mask(sol: Solution, tol_mw: float = FULL_TOL_MW) -> np.ndarray:
+    """[r] True where the capacity friction is on, capacity > 0 and the optimum's load
+    Σ_{s,k} x reaches capacity: load ≥ cap − ``tol_mw`` [MW]. The one rule of "full"."""
     inp = sol.inputs
-    load = sol.x_mw.sum(axis=(0, 2))
-    cap = inp.capacity_mw
-    full = (cap > 0) & (load >= cap - max(tol_mw, 0.0)) if inp.friction("capacity") else np.zeros_like(cap, bool)
-    dual = sol.capacity_dual_usd_per_mwh
-    out = pd.DataFrame({
-        "node": np.array(inp.node_ids, dtype=object)[full], "load_mw": load[full], "capacity_mw": cap[full],
-        "shadow_usd_per_mw": dual[full] * inp.period_hours,
-        "shadow_usd_per_mw_year": dual[full] * HOURS_PER_YEAR,
-    })
-    return out.sort_values(["shadow_usd_per_mw", "node"], ascending=[False, True], ignore_index=True)
+    if not inp.friction("capacity"):
+        return np.zeros(inp.n_nodes, dtype=bool)
+    load, cap = sol.load["load_mw"].to_numpy(), inp.capacity_mw
+    return (cap > 0) & (load >= cap - max(tol_mw, 0.0))
 
 
-def binding_frictions(model, inp: ModelInputs) -> pd.DataFrame:
-    """Each friction that is on, switched off alone: columns friction, objective_usd (as set),
-    objective_without_usd, cost_usd_of_friction (= objective − objective without it, ≥ 0 up to
-    solver noise), binds (that cost exceeds :func:`objective_tol_usd`), savings_change_usd (the
-    cost C with it on minus without it, $), relocated_share_without."""
-    base = model.solve(inp)
+def full_regions(sol: Solution, tol_mw: float = FULL_TOL_MW) -> pd.DataFrame:
+    """The rows of :attr:`Solution.load` where :func:`full_mask` holds, largest shadow price
+    first, with one more column: capacity_shadow_usd_per_mw_year (dual × 8760 h, $ per MW-year;
+    capacity_shadow_usd_per_mw is dual × H, what one more MW held over the period saves in the
+    objective, $/MW)."""
+    mask = full_mask(sol, tol_mw)
+    full = sol.load[mask].assign(capacity_shadow_usd_per_mw_year=sol.capacity_dual_usd_per_mwh[mask] * HOURS_PER_YEAR)
+    return full.sort_values(["capacity_shadow_usd_per_mw", "node"], ascending=[False, True], ignore_index=True)
+
+
+def binding_frictions(model, inp: ModelInputs, base: Solution | None = None) -> pd.DataFrame:
+    """Each friction that is on, switched off alone: columns friction, objective_without_usd,
+    cost_usd_of_friction (= objective − objective without it, ≥ 0 up to solver noise; 0 within
+    :func:`objective_tol_usd`) and binds (that cost exceeds :func:`objective_tol_usd`). ``base``:
+    ``model``'s solution of ``inp`` (solved here when not given)."""
+    base = model.solve(inp) if base is None else base
     tol = objective_tol_usd(base.objective_usd)
     rows = []
     for f in FRICTIONS:
@@ -63,14 +67,9 @@ def binding_frictions(model, inp: ModelInputs) -> pd.DataFrame:
             continue
         off = model.solve(inp.with_frictions(**{f: False}))
         cost = base.objective_usd - off.objective_usd
-        rows.append({"friction": f, "objective_usd": base.objective_usd,
-                     "objective_without_usd": off.objective_usd,
-                     "cost_usd_of_friction": cost if abs(cost) > tol else 0.0, "binds": bool(cost > tol),
-                     "cost_change_usd": base.cost_usd - off.cost_usd,
-                     "relocated_share_without": off.relocated_share})
-    cols = ["friction", "objective_usd", "objective_without_usd", "cost_usd_of_friction", "binds",
-            "cost_change_usd", "relocated_share_without"]
-    return pd.DataFrame(rows, columns=cols)
+        rows.append({"friction": f, "objective_without_usd": off.objective_usd,
+                     "cost_usd_of_friction": cost if abs(cost) > tol else 0.0, "binds": bool(cost > tol)})
+    return pd.DataFrame(rows, columns=["friction", "objective_without_usd", "cost_usd_of_friction", "binds"])
 
 
 def with_budget_step(inp: ModelInputs, workload: str, step_ms: float) -> ModelInputs:
@@ -86,25 +85,25 @@ def _gain(model, inp: ModelInputs, base: Solution, workload: str, step_ms: float
     return (gain if abs(gain) > objective_tol_usd(base.objective_usd) else 0.0), more
 
 
-def latency_value(model, inp: ModelInputs, step_ms: float = LATENCY_STEP_MS) -> pd.DataFrame:
-    """What ``step_ms`` more budget on each class alone is worth, over the period.
+def latency_value(model, inp: ModelInputs, step_ms: float = LATENCY_STEP_MS,
+                  base: Solution | None = None) -> pd.DataFrame:
+    """What ``step_ms`` more budget on each class alone is worth, over the period. ``base``:
+    ``model``'s solution of ``inp`` (solved here when not given).
 
     Columns: workload, budget_ms (as set), step_ms, value_usd (objective now − objective with the
     class's budget + step, $; the saving when no carbon price is set and all demand is served),
-    savings_change_usd (cost C now − C with the step), carbon_change_avg_t and
-    carbon_change_marginal_t (emissions with the step − now, tCO2), relocated_share_change, and
-    value_without_capacity_usd (the same value with the capacity friction off; nan when it is
-    off already): a much larger value there means full regions hold the class back.
+    savings_change_usd (the change of the savings with the step: cost C now − C with it, $),
+    relocated_share_change (with the step − now), and value_without_capacity_usd (the same value
+    with the capacity friction off; nan when it is off already): a much larger value there means
+    full regions hold the class back.
     """
-    base = model.solve(inp)
+    base = model.solve(inp) if base is None else base
     rows = []
     for k, w in enumerate(inp.workload_ids):
         value, more = _gain(model, inp, base, w, step_ms)
         rows.append({
             "workload": w, "budget_ms": float(inp.budget_ms[k]), "step_ms": float(step_ms), "value_usd": value,
             "savings_change_usd": base.cost_usd - more.cost_usd,
-            "carbon_change_avg_t": more.emissions_avg_t - base.emissions_avg_t,
-            "carbon_change_marginal_t": more.emissions_marginal_t - base.emissions_marginal_t,
             "relocated_share_change": more.relocated_share - base.relocated_share,
             "value_without_capacity_usd": np.nan,
         })
@@ -118,10 +117,12 @@ def latency_value(model, inp: ModelInputs, step_ms: float = LATENCY_STEP_MS) -> 
 
 def capacity_holds_back(values: pd.DataFrame, factor: float = 2.0) -> pd.Series:
     """[workload] True where unlimited capacity would make the next milliseconds worth more than
-    ``factor`` × what they are worth now (and more than solver noise): full regions are the limit."""
+    ``factor`` × what they are worth now (and more than solver noise, :func:`objective_tol_usd` of
+    that value): full regions are the limit."""
     v = values.set_index("workload")
     free = v["value_without_capacity_usd"]
-    return (free.notna() & (free > factor * v["value_usd"].clip(lower=0.0)) & (free > 1.0)).rename("capacity_holds_back")
+    noise = free.fillna(0.0).map(objective_tol_usd)
+    return (free.notna() & (free > factor * v["value_usd"].clip(lower=0.0)) & (free > noise)).rename("capacity_holds_back")
 
 
 def binding_sentence(full: pd.DataFrame, values: pd.DataFrame | None, period_hours: float,
@@ -129,8 +130,6 @@ def binding_sentence(full: pd.DataFrame, values: pd.DataFrame | None, period_hou
     """Why more latency budget may add little, in plain words: which regions are full (from
     :func:`full_regions`), what one more MW there is worth, and, from :func:`latency_value`, the
     classes whose next milliseconds unlimited capacity would make worth much more."""
-    from core.narrative import ms_words, period_words, usd_words
-
     names, workload_names = names or {}, workload_names or {}
     if full.empty:
         return "No region is full: capacity does not limit where work runs."
@@ -141,9 +140,9 @@ def binding_sentence(full: pd.DataFrame, values: pd.DataFrame | None, period_hou
     text = (f"{len(full)} region{'s are' if len(full) > 1 else ' is'} full: {listed}{more}. The cheapest regions "
             "within reach cannot take more work, so a longer latency budget moves little more of it.")
     top = full.iloc[0]
-    if top["shadow_usd_per_mw"] > 0:
+    if top["capacity_shadow_usd_per_mw"] > 0:
         text += (f" One more MW in {names.get(top['node'], top['node'])} would save "
-                 f"{usd_words(top['shadow_usd_per_mw'])} {period_words(period_hours)}.")
+                 f"{usd_words(top['capacity_shadow_usd_per_mw'])} {period_words(period_hours)}.")
     if values is not None and len(values):
         held = capacity_holds_back(values)
         v = values.set_index("workload")

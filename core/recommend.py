@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from core.binding import full_mask
 from core.inputs import MASK_REASONS, ModelInputs, facility_factor, mask_reason, transfer_usd_per_mwh
 from core.narrative import ms_words, pct_words, usd_words
 from core.solution import Solution
@@ -52,7 +53,7 @@ def run_here(inp: ModelInputs, service: str, workload: str, sol: Solution | None
         "price_usd_per_mwh": p, "pue": inp.pue,
         "residency_zone": [z or "" for z in inp.residency_zone],
         "placed_mw": sol.x_mw[s, :, k] if sol is not None else np.nan,
-        "full": _full(sol) if sol is not None else False,
+        "full": full_mask(sol) if sol is not None else False,
     })
     df = df.sort_values(["allowed", "unit_objective_usd_per_mwh", "rtt_ms"], ascending=[False, True, True],
                         ignore_index=True, kind="stable")
@@ -61,15 +62,6 @@ def run_here(inp: ModelInputs, service: str, workload: str, sol: Solution | None
     home_zone = inp.residency_zone[s] or ""
     df["why"] = [_why(row, inp.carbon_price_usd_per_t, home_zone) for row in df.itertuples(index=False)]
     return df
-
-
-def _full(sol: Solution) -> np.ndarray:
-    """[r] True where the capacity friction is on and the optimum's load reaches capacity."""
-    inp = sol.inputs
-    if not inp.friction("capacity"):
-        return np.zeros(inp.n_nodes, dtype=bool)
-    load = sol.x_mw.sum(axis=(0, 2))
-    return (inp.capacity_mw > 0) & (load >= inp.capacity_mw - 1e-6 * np.maximum(1.0, inp.capacity_mw))
 
 
 def _why(row, tau: float, home_zone: str) -> str:

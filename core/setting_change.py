@@ -4,6 +4,8 @@ Pure: two :meth:`core.analysis.Analysis.headline` dicts in, differences out (uni
 """
 from __future__ import annotations
 
+from typing import Iterable
+
 from core.scenario import Scenario
 
 DELTA_KEYS = {  # key of the delta -> headline key it is the change of (current − previous)
@@ -16,10 +18,12 @@ DELTA_KEYS = {  # key of the delta -> headline key it is the change of (current 
 }
 
 
-def headline_delta(previous: dict, current: dict) -> dict[str, float]:
+def headline_delta(previous: dict, current: dict, keys: Iterable[str] | None = None) -> dict[str, float]:
     """Current minus previous of the savings [$], emissions on both signals [tCO2], the
-    relocated share [MW/MW] and MW, and unserved demand [MW]."""
-    return {k: float(current[h]) - float(previous[h]) for k, h in DELTA_KEYS.items()}
+    relocated share [MW/MW] and MW, and unserved demand [MW]; or, with ``keys``, of those
+    headline keys (each delta named as its key, units in the name)."""
+    pairs = DELTA_KEYS.items() if keys is None else ((k, k) for k in keys)
+    return {k: float(current[h]) - float(previous[h]) for k, h in pairs}
 
 
 def budgets_raised(previous: Scenario, previous_relax_ms: float, current: Scenario, relax_ms: float) -> bool:

@@ -9,8 +9,9 @@ import streamlit as st
 from core.briefing import FLAG_WORDS, FLAGS, edit_lines
 from core.model import SolveError
 from core.scenario import MAX_SCENARIO_BYTES, Scenario, ScenarioError, loads_scenario
+from core.setting_change import headline_delta
 from pages.common import datafiles, editing, state
-from pages.common.theme import fmt_mw, fmt_t, fmt_usd
+from pages.common.theme import fmt_mw, fmt_signed, fmt_t, fmt_usd
 
 cc = st.column_config
 FLAG_HELP = ("measured: a published figure · estimate: our reading of published figures · assumption: a "
@@ -18,7 +19,11 @@ FLAG_HELP = ("measured: a published figure · estimate: our reading of published
              "or class the default data set does not have")
 TABS = ["Regions", "Workloads", "Demand", "Round-trip times", "Settings", "Files"]
 # this page's own session keys
-TAB, PREV, DONE, PENDING = "data_tab", "data_prev_headline", "data_upload_done", "data_upload_pending"
+TAB, DONE, PENDING = "data_tab", "data_upload_done", "data_upload_pending"
+LAST_EDIT = (("Savings vs local", "savings_usd", fmt_usd, "normal"), ("Energy cost", "cost_usd", fmt_usd, "inverse"),
+             ("Emissions, average", "emissions_avg_t", fmt_t, "inverse"),
+             ("Emissions, marginal", "emissions_marginal_t", fmt_t, "inverse"))
+"""The numbers of "what your last edit changed": label, headline key, format, delta colour."""
 
 sc = state.current_scenario()
 default = state.default_scenario()
@@ -28,51 +33,40 @@ st.caption(f"Scenario **{sc.name}**. Every table is editable: an edit re-solves 
            "the last valid scenario stays.")
 
 
-def _headline_or_none() -> dict | None:
-    try:
-        return state.headline()
-    except SolveError:
-        return None
-
-
 def _apply(changes: dict) -> None:
-    """Apply a table's edits, keep the result from before them (for "what your last edit
-    changed"), then rerun so the sidebar and every number show them."""
+    """Apply a table's edits, then rerun so the sidebar and every number show them (the result
+    from before them is :func:`pages.common.state.previous_result`)."""
     if not changes:
         return
-    before_sc, before = state.current_scenario(), _headline_or_none()
-    if state.apply_changes(changes, reset=True) and before is not None:
-        st.session_state[PREV] = {"headline": before, "edits": edit_lines(before_sc, state.current_scenario()),
-                                  "after": state.scenario_json(), "relax_ms": state.relax_ms()}
+    state.apply_changes(changes, reset=True)
     st.rerun()
 
 
-def _delta(now: float, before: float, fmt) -> str:
-    change = now - before
-    if abs(change) <= 1e-6 * max(abs(now), abs(before), 1.0):       # the LP's tolerance: no change
+def _delta(change: float, now: float, before: float, fmt) -> str:
+    """The signed change, or "no change" within the LP's tolerance (1e-6 relative)."""
+    if abs(change) <= 1e-6 * max(abs(now), abs(before), 1.0):
         return "no change"
-    return ("+" if change > 0 else "") + fmt(change)
+    return fmt_signed(fmt, change)
 
 
 def _last_edit_result() -> None:
-    """Savings, cost and both emissions now against just before the last edit made on this page,
-    while the scenario and the relaxation are still those the edit produced."""
-    prev = st.session_state.get(PREV)
-    if not prev or prev["after"] != state.scenario_json() or prev["relax_ms"] != state.relax_ms():
+    """Savings, cost and both emissions now against the setting before the last change
+    (:func:`pages.common.state.previous_result`), while the relaxation is still the one it
+    had: the change was an edit of the scenario."""
+    try:
+        previous = state.previous_result()
+    except SolveError:
         return
-    now = _headline_or_none()
-    if now is None:
+    if previous is None or previous[1] != state.relax_ms():
         return
-    before = prev["headline"]
+    before_sc, _, before = previous
+    now = state.headline()
+    change = headline_delta(before, now, [key for _, key, _, _ in LAST_EDIT])
+    edits = edit_lines(before_sc, state.current_scenario())
     with st.container(border=True):
-        st.markdown("**What your last edit changed**" + (": " + "; ".join(prev["edits"]) if prev["edits"] else ""))
-        cols = st.columns(4)
-        for col, (label, key, fmt, colour) in zip(cols, [
-                ("Savings vs local", "savings_usd", fmt_usd, "normal"),
-                ("Energy cost", "cost_usd", fmt_usd, "inverse"),
-                ("Emissions, average", "emissions_avg_t", fmt_t, "inverse"),
-                ("Emissions, marginal", "emissions_marginal_t", fmt_t, "inverse")]):
-            delta = _delta(now[key], before[key], fmt)
+        st.markdown("**What your last edit changed**" + (": " + "; ".join(edits) if edits else ""))
+        for col, (label, key, fmt, colour) in zip(st.columns(4), LAST_EDIT):
+            delta = _delta(change[key], now[key], before[key], fmt)
             col.metric(label, fmt(now[key]), delta, delta_color="off" if delta == "no change" else colour,
                        delta_arrow="off" if delta == "no change" else "auto", delta_description="vs before the edit")
         st.caption("Now, and the change against the same scenario just before the edit (same settings and "
@@ -128,14 +122,14 @@ def _with_provenance(table: pd.DataFrame, provenance: pd.DataFrame, default_tabl
     return _blank_text(shown, text + [c for c in shown.columns if c.endswith(("_flag", "_source"))])
 
 
-def _rtt_shown(rtt: pd.DataFrame) -> pd.DataFrame:
-    """The rtt table with the default data's source of each pair; an edited pair's is "user edit"."""
+def _rtt_shown(rtt: pd.DataFrame, edited: set) -> pd.DataFrame:
+    """The rtt table with the default data's source of each pair; an edited pair's
+    (``edited``: :func:`pages.common.editing.rtt_edited_pairs`) is "user edit"."""
     prov = datafiles.rtt_provenance()
     if not len(prov):
         return rtt
     both = pd.concat([prov, prov.rename(columns={"a": "b", "b": "a"})]).drop_duplicates(["a", "b"])
     shown = rtt.merge(both.rename(columns={"source": "data_source"}), on=["a", "b"], how="left")
-    edited = editing.rtt_edited_pairs(default, sc)
     if edited:
         mask = [frozenset((a, b)) in edited for a, b in zip(shown["a"], shown["b"])]
         shown.loc[mask, "data_source"] = editing.USER_EDIT
@@ -169,13 +163,16 @@ PRICE_BASIS = (
 """Why the default prices are what a data centre pays (data/SOURCES.md, "Price")."""
 
 
-def _sources_summary(nodes_shown: pd.DataFrame, workloads_shown: pd.DataFrame, rtt: pd.DataFrame) -> None:
+def _sources_summary(nodes_shown: pd.DataFrame, workloads_shown: pd.DataFrame, rtt: pd.DataFrame,
+                     rtt_edited: set) -> None:
     """Where each kind of value comes from and how sure it is, in plain words, with the counts of
-    this scenario's quality flags (the build of the data set is described in data/SOURCES.md)."""
+    this scenario's quality flags (the build of the data set is described in data/SOURCES.md);
+    the price basis of the default data only while the base scenario is the shipped default."""
     n = editing.flag_counts(nodes_shown, editing.NODE_PROVENANCE)
     w = editing.flag_counts(workloads_shown, editing.WORKLOAD_PROVENANCE)
     given = int((rtt["given"] == "given").sum())
-    edited = len(editing.rtt_edited_pairs(default, sc))
+    edited = len(rtt_edited)
+    price_basis = PRICE_BASIS + "\n\n" if state.base_scenario() == state.default_scenario() else ""
     lm = sc.latency_model
     with st.expander("Where the data comes from, and how sure it is"):
         st.markdown(f"""
@@ -211,10 +208,9 @@ default data set; **without a documented source**: a region or class the default
   electricity figures, shared among regions and classes by assumption.
 
 PRICE_BASIS
-
 The references and licences of every source, and how the default data set is built, are in the project's
 data/SOURCES.md.
-""".replace("PRICE_BASIS", PRICE_BASIS))
+""".replace("PRICE_BASIS\n", price_basis))
 
 
 def _stem(scenario: Scenario) -> str:
@@ -231,7 +227,6 @@ def _replace(file_id: str, name: str, new: Scenario) -> None:
     state.set_base_scenario(new)
     ss = st.session_state
     ss.pop(PENDING, None)
-    ss.pop(PREV, None)
     regions = _count(len(new.nodes), "region", "regions")
     classes = _count(len(new.workloads), "workload class", "workload classes")
     ss[DONE] = (file_id, "success", f"Loaded {name}: scenario “{new.name}”, {regions}, {classes}.")
@@ -297,8 +292,9 @@ nodes_shown = _with_provenance(editing.nodes_table(sc), datafiles.region_provena
 workloads_shown = _with_provenance(editing.workloads_table(sc), datafiles.workload_provenance(),
                                    editing.workloads_table(default), editing.WORKLOAD_PROVENANCE, ["name"])
 rtt_table = editing.rtt_table(state.current_inputs())
+rtt_edited = editing.rtt_edited_pairs(default, sc)
 _last_edit_result()
-_sources_summary(nodes_shown, workloads_shown, rtt_table)
+_sources_summary(nodes_shown, workloads_shown, rtt_table, rtt_edited)
 
 # a keyed tab set tracks its tab, so an upload or an edit (which rerun the page) keeps it
 tab_regions, tab_workloads, tab_demand, tab_rtt, tab_settings, tab_files = st.tabs(TABS, key=TAB, on_change="rerun")
@@ -387,7 +383,7 @@ with tab_demand:
 # --- round-trip times -----------------------------------------------------------------------------
 with tab_rtt:
     rtt = rtt_table
-    shown = _rtt_shown(rtt)
+    shown = _rtt_shown(rtt, rtt_edited)
     st.caption(f"{len(rtt):,} region pairs. A round trip is given in the scenario (measured) or modelled from "
                f"the great-circle distance ({sc.latency_model.fixed_ms:g} ms + 2 × distance × "
                f"{sc.latency_model.route_inflation:g} ÷ {sc.latency_model.fiber_km_per_ms:g} km/ms). "

@@ -4,12 +4,12 @@ import streamlit as st
 
 from core.binding import LATENCY_STEP_MS, binding_sentence, capacity_holds_back
 from core.briefing import carbon_signals_sentence, data_basis_words, edit_lines
-from core.narrative import FRICTION_WORDS, headline_sentence, period_words
+from core.narrative import FRICTION_WORDS, headline_sentence, pct_words, period_words
 from core.scenario import FRICTIONS
 from core.setting_change import budgets_raised, headline_delta
 from pages.common import state, worldmap
 from pages.common.charts import period_label
-from pages.common.theme import fmt_mw, fmt_ms, fmt_pct, fmt_t, fmt_usd
+from pages.common.theme import fmt_mw, fmt_ms, fmt_pct, fmt_pp, fmt_signed, fmt_t, fmt_usd
 
 WIDE_MAP_PX, NARROW_MAP_PX, NARROW_BELOW_PX = 760, 340, 700
 # The data-basis card's value is words, in a smaller font; the map box shows the wide map or the
@@ -35,12 +35,6 @@ ARCS_KEY = f"explorer_arcs_{'_'.join(sc.workload_ids)}"
 st.html(CSS)
 
 
-def signed(fmt, x: float) -> str:
-    """A change with its sign: +$1.2 M, -3.4 kt CO₂ (0 without one)."""
-    text = fmt(x)
-    return text if text.startswith("-") or float(x) == 0 else f"+{text}"
-
-
 def tonnes(x: float) -> str:
     """Tonnes without the "CO₂" (the label says it): -265 kt."""
     return fmt_t(x).replace(" CO₂", "")
@@ -48,7 +42,7 @@ def tonnes(x: float) -> str:
 
 def share_of(change: float, base: float) -> str:
     """The change as a signed share of the baseline: +0.3%, -3.3% ("—" without a baseline)."""
-    return signed(fmt_pct, change / base) if base > 0 else "—"
+    return fmt_signed(fmt_pct, change / base) if base > 0 else "—"
 
 
 st.title("Energy–Latency Frontier Explorer")
@@ -65,11 +59,12 @@ basis = state.data_basis_df()
 with st.container(key="explorer_hero"):
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Savings vs local", fmt_usd(h["savings_usd"]),
-              f"{fmt_pct(h['savings_usd'] / h['local_cost_usd']) if h['local_cost_usd'] else '—'} of local cost",
+              f"{pct_words(h['savings_usd'] / h['local_cost_usd']) if h['local_cost_usd'] > 0 else '—'} of local cost",
               delta_arrow="off", delta_color="off", border=True,
               help=f"Energy cost saved {when} ($): the local baseline (every budget 0 ms, all work at home) "
                    "minus this placement's cost of energy, egress and migration fees.")
-    c2.metric("CO₂: average · marginal", f"{signed(tonnes, d_avg)} · {signed(tonnes, d_marg)}",
+    # no-break spaces: at 1280 px the label wraps after "change:", not before "marginal"
+    c2.metric("CO₂ change: average\u00a0·\u00a0marginal", f"{fmt_signed(tonnes, d_avg)} · {fmt_signed(tonnes, d_marg)}",
               f"{share_of(d_avg, h['local_emissions_avg_t'])} · {share_of(d_marg, h['local_emissions_marginal_t'])}",
               delta_arrow="off", delta_color="off", border=True,
               help=f"Emissions with relocation minus the local baseline's, tCO₂ {when} (kt = thousand tonnes), "
@@ -96,10 +91,9 @@ if previous is not None:
     with st.container(border=True, key="explorer_delta"):
         st.markdown(
             f"**Δ vs your previous setting** ({'; '.join(edits) or 'same settings'}): savings "
-            f"{signed(fmt_usd, d['savings_usd'])} {when}; CO₂ {signed(tonnes, d['emissions_avg_t'])} on the average "
-            f"signal, {signed(tonnes, d['emissions_marginal_t'])} on the marginal; demand moved "
-            f"{signed(lambda v: f'{v * 100:,.1f}', d['relocated_share'])} percentage points "
-            f"({signed(fmt_mw, d['relocated_mw'])}).")
+            f"{fmt_signed(fmt_usd, d['savings_usd'])} {when}; CO₂ {fmt_signed(tonnes, d['emissions_avg_t'])} on the "
+            f"average signal, {fmt_signed(tonnes, d['emissions_marginal_t'])} on the marginal; demand moved "
+            f"{fmt_signed(fmt_pp, d['relocated_share'])} ({fmt_signed(fmt_mw, d['relocated_mw'])}).")
         if budgets_raised(prev_sc, prev_relax, sc, state.relax_ms()) and len(full):
             st.caption(binding_sentence(full, None, hours, names, wl_names))
 
@@ -120,7 +114,7 @@ with st.container(key="explorer_map"):
     for name, (map_deck, height_px) in zip(("wide", "narrow"), decks):
         with st.container(key=f"explorer_map_{name}"):
             st.pydeck_chart(map_deck, height=height_px, alt=description)
-st.markdown(worldmap.legend_html(sc, sol, colour_by), unsafe_allow_html=True)
+st.markdown(worldmap.legend_html(sc, sol, colour_by, full), unsafe_allow_html=True)
 st.caption(description)
 st.segmented_control(
     "Colour regions by", list(worldmap.COLOUR_BY), format_func=worldmap.COLOUR_BY.get, default="price",
@@ -146,9 +140,9 @@ with binds_tab:
             left.markdown("No region is full." if sc.frictions.capacity else "Capacity limits are switched off.")
         else:
             left.markdown("\n".join(
-                f"- {names.get(r.node, r.node)}: {r.load_mw:,.0f} of {r.capacity_mw:,.0f} MW, "
-                f"+{fmt_usd(r.shadow_usd_per_mw_year)} per MW-year"
-                + ("" if hours == 8760 else f" ({fmt_usd(r.shadow_usd_per_mw)} over the period)")
+                f"- {names.get(r.node, r.node)}: {fmt_mw(r.load_mw)} of {fmt_mw(r.capacity_mw)}, "
+                f"{fmt_usd(r.capacity_shadow_usd_per_mw_year)} per MW-year"
+                + ("" if hours == 8760 else f" ({fmt_usd(r.capacity_shadow_usd_per_mw)} over the period)")
                 for r in full.itertuples()))
         frictions = state.binding_frictions_df().set_index("friction")
         right.markdown("**Frictions** (one binds when switching it off alone would lower the objective)")
@@ -185,9 +179,9 @@ with numbers_tab:
               help=f"tCO₂ {when} with each region's average grid intensity (the grid mix).")
     c2.metric("CO₂, marginal", fmt_t(h["emissions_marginal_t"]), border=True,
               help=f"tCO₂ {when} with each region's marginal intensity (what one more MWh emits; assumed).")
-    c3.metric("Local CO₂, avg", fmt_t(h["local_emissions_avg_t"]), border=True,
+    c3.metric("Local CO₂, average", fmt_t(h["local_emissions_avg_t"]), border=True,
               help=f"The local baseline's tCO₂ {when}, average intensity.")
-    c4.metric("Local CO₂, marg", fmt_t(h["local_emissions_marginal_t"]), border=True,
+    c4.metric("Local CO₂, marginal", fmt_t(h["local_emissions_marginal_t"]), border=True,
               help=f"The local baseline's tCO₂ {when}, marginal intensity (assumed).")
     st.caption(f"The objective prices carbon on the **{signal}** signal. What more latency is worth per class is "
                "under What binds; the frontier of every budget is on the Frontier page.")

@@ -40,8 +40,8 @@ def test_hand_case_full_region_and_its_shadow_price(engine):
     full = full_regions(sol)
     assert list(full["node"]) == ["cheap"]
     assert full["load_mw"].iloc[0] == pytest.approx(4.0) and full["capacity_mw"].iloc[0] == 4.0
-    assert full["shadow_usd_per_mw"].iloc[0] == pytest.approx(20.0 * 10.0, rel=1e-6)
-    assert full["shadow_usd_per_mw_year"].iloc[0] == pytest.approx(20.0 * 8760.0, rel=1e-6)
+    assert full["capacity_shadow_usd_per_mw"].iloc[0] == pytest.approx(20.0 * 10.0, rel=1e-6)
+    assert full["capacity_shadow_usd_per_mw_year"].iloc[0] == pytest.approx(20.0 * 8760.0, rel=1e-6)
 
 
 def test_shadow_price_equals_a_finite_difference_of_capacity(engine):
@@ -50,7 +50,7 @@ def test_shadow_price_equals_a_finite_difference_of_capacity(engine):
     base = solve_scenario(sc).objective_usd
     more = solve_scenario(update_scenario(sc, {"nodes.cheap.capacity_mw": 5.0})).objective_usd
     full = full_regions(engine(sc).solve(model_inputs(sc)))
-    assert full["shadow_usd_per_mw"].iloc[0] == pytest.approx(base - more, rel=1e-6)
+    assert full["capacity_shadow_usd_per_mw"].iloc[0] == pytest.approx(base - more, rel=1e-6)
     assert base - more == pytest.approx(200.0, rel=1e-6)          # by hand: 1 MW × $20/MWh × 10 h
 
 
@@ -61,7 +61,7 @@ def test_shadow_prices_of_the_default_scenario_match_finite_differences():
     full = full_regions(lp.solve(inp))
     base = lp.solve(inp).objective_usd
     checked = 0
-    for node, shadow in zip(full["node"], full["shadow_usd_per_mw"]):
+    for node, shadow in zip(full["node"], full["capacity_shadow_usd_per_mw"]):
         if shadow <= 0 or checked == 3:
             continue
         cap = next(n.capacity_mw for n in sc.nodes if n.id == node)

@@ -18,6 +18,7 @@ from app_support import by_key
 from test_app import _clear_caches, _navigation_mode, open_app  # noqa: F401  (fixtures)
 
 VOICE_60 = {"workloads.voice.latency_budget_ms": 60.0}
+CO2_CHANGE = "CO₂ change: average\u00a0·\u00a0marginal"     # no-break spaces: it wraps after "change:"
 
 
 def headline(changes: dict | None = None) -> dict:
@@ -47,11 +48,11 @@ def test_explorer_leads_with_the_headline_and_four_numbers():
     h, sc = headline(), default_scenario()
     assert at.markdown[0].value == f"**{headline_sentence(h, 8760.0, 'marginal')}**"
     shown = metrics(at)
-    assert list(shown)[:4] == ["Savings vs local", "CO₂: average · marginal", "Demand moved", "Data basis"]
+    assert list(shown)[:4] == ["Savings vs local", CO2_CHANGE, "Demand moved", "Data basis"]
     assert shown["Savings vs local"][0] == fmt_usd(h["local_cost_usd"] - h["cost_usd"])
     d_avg = h["emissions_avg_t"] - h["local_emissions_avg_t"]
     d_marg = h["emissions_marginal_t"] - h["local_emissions_marginal_t"]
-    assert shown["CO₂: average · marginal"][0] == f"{kt(d_avg)} · {kt(d_marg)}"
+    assert shown[CO2_CHANGE][0] == f"{kt(d_avg)} · {kt(d_marg)}"
     assert shown["Demand moved"][0] == fmt_pct(h["relocated_mw"] / h["demand_mw"])
     basis = data_basis(sc, sc)
     assert shown["Data basis"] == (data_basis_words(basis, "price"), data_basis_words(basis, "capacity"))
@@ -103,7 +104,7 @@ def test_what_binds_lists_full_regions_and_the_next_milliseconds():
     assert set(full_regions(sol)["node"]) == set(at_capacity)
     for node in at_capacity:
         cap = next(n.capacity_mw for n in sc.nodes if n.id == node)
-        assert f"- {names[node]}: {cap:,.0f} of {cap:,.0f} MW, +$" in text, node
+        assert f"- {names[node]}: {fmt_mw(cap)} of {fmt_mw(cap)}, $" in text, node
     free = solve_scenario(update_scenario(sc, {"frictions.capacity": False}))
     assert ("- Capacity limits: binds: switching it off would lower the objective by "
             f"{fmt_usd(sol.objective_usd - free.objective_usd)} a year") in text

@@ -331,13 +331,14 @@ def previous_result() -> tuple[Scenario, float, dict] | None:
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _binding_frictions(sc_json: str, relax: float, _an: Analysis, _inp: ModelInputs) -> pd.DataFrame:
-    return binding_frictions(_an.sweeper, _inp)
+def _binding_frictions(sc_json: str, relax: float, _an: Analysis, _inp: ModelInputs, _base: Solution) -> pd.DataFrame:
+    return binding_frictions(_an.sweeper, _inp, _base)
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _latency_value(sc_json: str, relax: float, step_ms: float, _an: Analysis, _inp: ModelInputs) -> pd.DataFrame:
-    return latency_value(_an.sweeper, _inp, step_ms)
+def _latency_value(sc_json: str, relax: float, step_ms: float, _an: Analysis, _inp: ModelInputs,
+                   _base: Solution) -> pd.DataFrame:
+    return latency_value(_an.sweeper, _inp, step_ms, _base)
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -352,25 +353,19 @@ def full_regions_df() -> pd.DataFrame:
 
 def binding_frictions_df() -> pd.DataFrame:
     """Each friction that is on, switched off alone (:func:`core.binding.binding_frictions`)."""
-    return _binding_frictions(*_args())
+    return _binding_frictions(*_args(), solution())
 
 
 def latency_value_df(step_ms: float = LATENCY_STEP_MS) -> pd.DataFrame:
     """What ``step_ms`` more on each class's budget is worth (:func:`core.binding.latency_value`)."""
     key, relax, an, inp = _args()
-    return _latency_value(key, relax, float(step_ms), an, inp)
+    return _latency_value(key, relax, float(step_ms), an, inp, solution())
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def _maps(sc_json: str, relax: float, colour_by: str, shown: tuple, widths_px: tuple, _sc: Scenario,
           _sol: Solution) -> tuple[list, str]:
-    geo = world_geojson()
-    decks = []
-    for width in widths_px:
-        frame = worldmap.map_frame(_sc, _sol, width)
-        decks.append((worldmap.deck(_sc, _sol, geo, colour_by, width, workloads=list(shown), frame=frame),
-                      frame.height_px))
-    return decks, worldmap.map_description(_sc, _sol)
+    return worldmap.map_decks(_sc, _sol, world_geojson(), colour_by, widths_px, workloads=list(shown))
 
 
 def maps(colour_by: str, shown: Iterable[str], widths_px: Iterable[float]) -> tuple[list, str]:

@@ -340,3 +340,17 @@ def fmt_usd_per_mwh(x: float) -> str:
 def fmt_g_per_kwh(x: float) -> str:
     """Carbon intensity: 320 gCO₂/kWh."""
     return "—" if _bad(x) else f"{fmt_num(x)} gCO₂/kWh"
+
+
+def fmt_signed(fmt, x: float) -> str:
+    """A change ``x`` written by ``fmt`` with its sign: +$1.2 M, -3.4 kt (a "+" only on a positive
+    number: none on 0, nan or "—")."""
+    text = fmt(x)
+    if _bad(x) or text == "—" or text.startswith("-") or float(x) <= 0:
+        return text
+    return f"+{text}"
+
+
+def fmt_pp(x: float) -> str:
+    """A change of a share 0..1 in percentage points: 0.012 → "1.2 percentage points"."""
+    return "—" if _bad(x) else f"{float(x) * 100:,.1f} percentage points"

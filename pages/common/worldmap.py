@@ -27,7 +27,7 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
-from core.binding import HOURS_PER_YEAR, full_regions
+from core.binding import full_regions
 from core.scenario import Scenario
 from core.solution import Solution
 from pages.common.theme import (MAP_SCALE, UNSERVED_COLOUR, fmt_g_per_kwh, fmt_mw, fmt_ms,
@@ -176,19 +176,24 @@ def radius_px(mw) -> np.ndarray:
     return np.where(mw > 0, 3.0 + 0.55 * np.sqrt(mw), 0.0)
 
 
-def capacity_value_usd_per_mw_year(sol: Solution) -> np.ndarray:
-    """[r] The capacity shadow price per MW-year: the dual [$/MWh] × 8760 h (0 where not full)."""
-    return np.asarray(sol.capacity_dual_usd_per_mwh, dtype=float) * HOURS_PER_YEAR
+def capacity_value_usd_per_mw_year(sol: Solution, full: pd.DataFrame | None = None) -> np.ndarray:
+    """[r] The capacity shadow price per MW-year of the full regions (``full``:
+    :func:`core.binding.full_regions` of ``sol``, computed when not given), 0 elsewhere."""
+    full = full_regions(sol) if full is None else full
+    value = dict(zip(full["node"], full["capacity_shadow_usd_per_mw_year"]))
+    return np.array([float(value.get(n, 0.0)) for n in sol.inputs.node_ids], dtype=float)
 
 
-def colour_values(sc: Scenario, sol: Solution, colour_by: str) -> tuple[np.ndarray, str]:
-    """The per-node quantity the discs are coloured by, and its label with unit."""
+def colour_values(sc: Scenario, sol: Solution, colour_by: str,
+                  full: pd.DataFrame | None = None) -> tuple[np.ndarray, str]:
+    """The per-node quantity the discs are coloured by, and its label with unit (``full``: the
+    full regions, :func:`core.binding.full_regions`, computed when needed and not given)."""
     inp = sol.inputs
     if colour_by == "carbon":
         return np.asarray(inp.carbon_g_per_kwh, dtype=float), \
             f"Carbon intensity, {inp.carbon_signal} signal (gCO₂/kWh)"
     if colour_by == "capacity_value":
-        return capacity_value_usd_per_mw_year(sol), "Value of one more MW of capacity ($ per MW-year)"
+        return capacity_value_usd_per_mw_year(sol, full), "Value of one more MW of capacity ($ per MW-year)"
     return np.asarray(inp.price_usd_per_mwh, dtype=float), "Energy price ($/MWh)"
 
 
@@ -215,9 +220,11 @@ def _names(sc: Scenario) -> dict[str, str]:
     return {n.id: n.name or n.id for n in sc.nodes}
 
 
-def node_table(sc: Scenario, sol: Solution, colour_by: str = "price", cut_lon: float = -180.0) -> pd.DataFrame:
+def node_table(sc: Scenario, sol: Solution, colour_by: str = "price", cut_lon: float = -180.0,
+               full: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per node with everything the map draws and its plain-text tooltip (``tip``);
-    ``lon`` is in the map's window [cut_lon, cut_lon + 360)."""
+    ``lon`` is in the map's window [cut_lon, cut_lon + 360). ``full``: the full regions
+    (:func:`core.binding.full_regions` of ``sol``; computed when not given)."""
     inp = sol.inputs
     load = sol.x_mw.sum(axis=(0, 2))
     home = np.einsum("ssk->s", sol.x_mw)
@@ -225,10 +232,11 @@ def node_table(sc: Scenario, sol: Solution, colour_by: str = "price", cut_lon: f
     sent_mw = sol.x_mw.sum(axis=(1, 2)) - home
     sent_mw = np.where(sent_mw > TOL_MW, sent_mw, 0.0)           # no "-0.0000000000000568 MW"
     unserved_mw = sol.unserved_by_demand_mw.sum(axis=1)
-    values, _ = colour_values(sc, sol, colour_by)
+    full = full_regions(sol) if full is None else full
+    values, _ = colour_values(sc, sol, colour_by, full)
     lo, hi = colour_range(values, inp.capacity_mw)
-    shadow = capacity_value_usd_per_mw_year(sol)
-    full = set(full_regions(sol)["node"])
+    shadow = capacity_value_usd_per_mw_year(sol, full)
+    full = set(full["node"])
     limits = inp.friction("capacity")
     rows = []
     for i, n in enumerate(sc.nodes):
@@ -306,7 +314,7 @@ def regions_that_matter(nodes: pd.DataFrame, full: pd.DataFrame, n: int = TOP_RE
     picks: list[str] = []
     for ids in (nodes[nodes["imported_mw"] > TOL_MW].sort_values("imported_mw", ascending=False)["id"].head(3),
                 nodes[nodes["demand_mw"] > 0].sort_values("demand_mw", ascending=False)["id"].head(3),
-                full[full["shadow_usd_per_mw"] > 0]["node"].head(3),
+                full[full["capacity_shadow_usd_per_mw"] > 0]["node"].head(3),
                 nodes.sort_values("demand_mw", ascending=False)["id"]):
         for i in ids:
             if i not in picks and len(picks) < n:
@@ -353,13 +361,17 @@ class MapFrame:
 MIN_HEIGHT_PX, MAX_HEIGHT_PX = 220, 470
 
 
-def map_frame(sc: Scenario, sol: Solution, width_px: float, height_px: int | None = None) -> MapFrame:
+def map_frame(sc: Scenario, sol: Solution, width_px: float, height_px: int | None = None, *,
+              cut_lon: float | None = None, nodes: pd.DataFrame | None = None,
+              arcs: pd.DataFrame | None = None) -> MapFrame:
     """The map's window and a view fitted to a ``width_px`` wide map: the bounds of the regions
     with demand or flow (and the copies arcs land on); the height is ``height_px`` or the bounds'
-    aspect ratio within 220..470 px."""
-    cut = map_layout(sc, sol)
-    nodes = node_table(sc, sol, "price", cut)
-    arcs = corridor_table(sc, sol, None, cut)
+    aspect ratio within 220..470 px. Pass what is already computed: ``cut_lon``
+    (:func:`map_layout`), and at that cut ``nodes`` (:func:`node_table`, any colouring) and
+    ``arcs`` (:func:`corridor_table` of every class)."""
+    cut = map_layout(sc, sol) if cut_lon is None else cut_lon
+    nodes = node_table(sc, sol, "price", cut) if nodes is None else nodes
+    arcs = corridor_table(sc, sol, None, cut) if arcs is None else arcs
     at = nodes.set_index("id")
     ends = pd.DataFrame({"id": arcs["compute"], "lon": [d[0] for d in arcs["dst"]]}, columns=["id", "lon"])
     ghosts = ends[(ends["lon"] - at.loc[ends["id"], "lon"].to_numpy()).abs() > 1.0].drop_duplicates(ignore_index=True)
@@ -377,14 +389,19 @@ def map_frame(sc: Scenario, sol: Solution, width_px: float, height_px: int | Non
 
 
 def deck(sc: Scenario, sol: Solution, geojson: dict | None, colour_by: str = "price",
-         width_px: float = 760, workloads=None, frame: MapFrame | None = None) -> CompactDeck:
+         width_px: float = 760, workloads=None, frame: MapFrame | None = None, *,
+         nodes: pd.DataFrame | None = None, arcs: pd.DataFrame | None = None,
+         full: pd.DataFrame | None = None) -> CompactDeck:
     """The whole map, its view fitted to a ``width_px`` wide map (:func:`map_frame`; pass
-    ``frame`` when already computed); arcs only for the classes in ``workloads`` (all when None)."""
+    ``frame`` when already computed); arcs only for the classes in ``workloads`` (all when None).
+    Pass what is already computed: ``full`` (:func:`core.binding.full_regions`), and at
+    ``frame.cut_lon`` ``nodes`` (:func:`node_table` coloured by ``colour_by``) and ``arcs``
+    (:func:`corridor_table` of ``workloads``)."""
     frame = frame or map_frame(sc, sol, width_px)
     cut = frame.cut_lon
-    nodes = node_table(sc, sol, colour_by, cut)
-    arcs = corridor_table(sc, sol, workloads, cut)
-    full = full_regions(sol)
+    full = full_regions(sol) if full is None else full
+    nodes = node_table(sc, sol, colour_by, cut, full) if nodes is None else nodes
+    arcs = corridor_table(sc, sol, workloads, cut) if arcs is None else arcs
     at = nodes.set_index("id")
     ghost_rows = at.loc[frame.ghosts["id"]].reset_index().assign(lon=frame.ghosts["lon"].to_numpy())
     drawn = pd.concat([nodes, ghost_rows], ignore_index=True)
@@ -429,6 +446,28 @@ def deck(sc: Scenario, sol: Solution, geojson: dict | None, colour_by: str = "pr
                                 pickable=False))
     return CompactDeck(layers=layers, initial_view_state=view, map_provider=None,
                        tooltip={"text": "{tip}", "style": TOOLTIP_STYLE})
+
+
+def map_decks(sc: Scenario, sol: Solution, geojson: dict | None, colour_by: str, widths_px,
+              workloads=None) -> tuple[list[tuple[CompactDeck, int]], str]:
+    """The maps of one result, one (deck, height px) per map width [px], and their description
+    (:func:`map_description`): the cut, the full regions, the node and corridor tables are
+    computed once for every width."""
+    cut, full = map_layout(sc, sol), full_regions(sol)
+    nodes = node_table(sc, sol, colour_by, cut, full)
+    every = corridor_table(sc, sol, None, cut)
+    tables: dict[float, tuple[pd.DataFrame, pd.DataFrame]] = {}   # at the window's cut (the same for every width)
+    decks = []
+    for width in widths_px:
+        frame = map_frame(sc, sol, width, cut_lon=cut, nodes=nodes, arcs=every)
+        c = frame.cut_lon                        # the cut, or the window turned by a whole turn
+        if c not in tables:
+            tables[c] = (nodes if c == cut else node_table(sc, sol, colour_by, c, full),
+                         every if c == cut and workloads is None else corridor_table(sc, sol, workloads, c))
+        at_nodes, arcs = tables[c]
+        decks.append((deck(sc, sol, geojson, colour_by, width, workloads, frame, nodes=at_nodes, arcs=arcs,
+                           full=full), frame.height_px))
+    return decks, map_description(sc, sol, arcs=every, full=full)
 
 
 def short_name(name: str) -> str:
@@ -480,10 +519,13 @@ def label_table(nodes: pd.DataFrame, arcs: pd.DataFrame, full: pd.DataFrame, zoo
 
 # --- words ---------------------------------------------------------------------------------------
 
-def map_description(sc: Scenario, sol: Solution, n: int = 3) -> str:
+def map_description(sc: Scenario, sol: Solution, n: int = 3, *, arcs: pd.DataFrame | None = None,
+                    full: pd.DataFrame | None = None) -> str:
     """The map in one plain sentence (its alt text), written from the solution: regions, the
-    relocated IT power, the largest corridors, the full regions and unserved demand."""
-    arcs = corridor_table(sc, sol)
+    relocated IT power, the largest corridors, the full regions and unserved demand. Pass what is
+    already computed: ``arcs`` (:func:`corridor_table` of every class, at any cut) and ``full``
+    (:func:`core.binding.full_regions`)."""
+    arcs = corridor_table(sc, sol) if arcs is None else arcs
     names = _names(sc)
     moved = float(arcs["mw"].sum()) if len(arcs) else 0.0
     text = (f"Map: {len(sc.nodes)} regions; {fmt_mw(moved)} of IT power runs away from home in "
@@ -491,7 +533,7 @@ def map_description(sc: Scenario, sol: Solution, n: int = 3) -> str:
     if len(arcs):
         text += "; largest: " + ", ".join(f"{names[s]} to {names[r]} {fmt_mw(m)}" for s, r, m in
                                           zip(arcs["service"].head(n), arcs["compute"].head(n), arcs["mw"].head(n)))
-    full = full_regions(sol)
+    full = full_regions(sol) if full is None else full
     if len(full):
         text += f"; {len(full)} region{'s' if len(full) != 1 else ''} full: " + ", ".join(
             names.get(i, i) for i in full["node"].head(n)) + (" and more" if len(full) > n else "")
@@ -500,9 +542,10 @@ def map_description(sc: Scenario, sol: Solution, n: int = 3) -> str:
     return text + "."
 
 
-def legend_html(sc: Scenario, sol: Solution, colour_by: str) -> str:
-    """A short HTML legend: the colour ramp with its range, rings, corridors per main class."""
-    values, label = colour_values(sc, sol, colour_by)
+def legend_html(sc: Scenario, sol: Solution, colour_by: str, full: pd.DataFrame | None = None) -> str:
+    """A short HTML legend: the colour ramp with its range, rings, corridors per main class
+    (``full``: :func:`core.binding.full_regions` of ``sol``, computed when needed and not given)."""
+    values, label = colour_values(sc, sol, colour_by, full)
     lo, hi = colour_range(values, sol.inputs.capacity_mw)
     if colour_by == "capacity_value":
         lo_text, hi_text = "$0 (not full)", fmt_usd(hi)
