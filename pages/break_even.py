@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core.inputs import ModelInputs
 from core.metrics import break_even_gb_per_mwh_line, net_benefit_egress_grid, pair_break_even_terms, relocatable_share_grid
 from core.narrative import break_even_pair_sentence, carbon_price_words
 from core.physical import CONTINENTS, scenario_continents
@@ -13,10 +14,20 @@ from core.recommend import pair_matrix_alt_text, relocatable_share_alt_text, run
 from pages.common import charts, prose, state
 from pages.common.theme import fmt_ms, fmt_num, fmt_usd_per_mwh
 
+
+@st.cache_data(max_entries=state.CACHE_ENTRIES, show_spinner=False)
+def relocatable_shares(sc_json: str, relax: float, tau_max: float, n_taus: int, _inp: ModelInputs) -> pd.DataFrame:
+    """Every class's RID over τ = 0…tau_max (n_taus prices) at its current budget
+    (:func:`core.metrics.relocatable_share_grid`), cached on the scenario, relaxation and τ range;
+    ``_inp`` (not hashed) is the session's inputs for that scenario and relaxation."""
+    taus = np.linspace(0.0, tau_max, n_taus)
+    return pd.concat([relocatable_share_grid(_inp, w, taus, [float(_inp.budget_ms[i])]).assign(workload=w)
+                      for i, w in enumerate(_inp.workload_ids)], ignore_index=True)
+
+
 sc = state.current_scenario()
 inp = state.current_inputs()
 names = {w.id: w.name or w.id for w in sc.workloads}
-node_names = {n.id: f"{n.id} ({n.name})" if n.name else n.id for n in sc.nodes}
 region = {n.id: n.name or n.id for n in sc.nodes}
 if len(set(region.values())) < len(region):          # two nodes of the same name: tell them apart by id
     region = {n.id: f"{n.name} ({n.id})" if n.name else n.id for n in sc.nodes}
@@ -95,14 +106,14 @@ order = (paying if len(paying) else allowed if len(allowed) else be).sort_values
 default = order.iloc[0] if len(order) else be.iloc[0]
 cs, cr = st.columns(2)
 service = cs.selectbox("From (home s)", sc.node_ids, index=sc.node_ids.index(default["service"]),
-                       format_func=lambda n: node_names[n], key="be_service")
+                       format_func=lambda n: region[n], key="be_service")
 others = [n for n in sc.node_ids if n != service]
 pick = default["compute"] if default["compute"] in others else others[0]
 compute = cr.selectbox("To (compute r)", others, index=others.index(pick),
-                       format_func=lambda n: node_names[n], key="be_compute")
+                       format_func=lambda n: region[n], key="be_compute")
 
 terms = pair_break_even_terms(inp, workload, service, compute)
-prose.sentence(break_even_pair_sentence(terms, {**names, **node_names}))
+prose.sentence(break_even_pair_sentence(terms, {**names, **region}))
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Energy + carbon gap ($/MWh)", fmt_usd_per_mwh(terms["gross_benefit_usd_per_mwh"]),
           help="PUEₛ·(pₛ + τ·cₛ) − PUEᵣ·(1+ω)·(pᵣ + τ·cᵣ): what 1 MWh costs less at r, per MWh of IT energy.")
@@ -142,9 +153,7 @@ st.caption(prose.escape(
 st.subheader("What the carbon price does")
 tau_max = st.number_input("Largest carbon price ($/tCO2)", 10.0, 10000.0,
                           float(max(300.0, 2 * inp.carbon_price_usd_per_t)), step=50.0, key="be_tau_max")
-taus = np.linspace(0.0, tau_max, 61)
-shares = pd.concat([relocatable_share_grid(inp, w, taus, [float(inp.budget_ms[i])]).assign(workload=w)
-                    for i, w in enumerate(sc.workload_ids)], ignore_index=True)
+shares = relocatable_shares(state.scenario_json(), state.relax_ms(), float(tau_max), 61, inp)
 charts.show(charts.relocatable_share_figure(shares, sc.workload_ids, names, inp.budget_ms,
                                             carbon_price_usd_per_t=inp.carbon_price_usd_per_t,
                                             max_carbon_price_usd_per_t=tau_max),

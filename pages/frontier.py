@@ -125,10 +125,12 @@ cols = {  # column: (header, number format, scale, help)
 }
 view_df = pd.DataFrame({head: table[c] * f for c, (head, _, f, _) in cols.items()})
 # the first row has no row above it: its steps read "—" (as text, right-aligned), not "None"
-stepwise = [cols[c][0] for c in ("delta_savings_usd", "delta_carbon_savings_t", "erol_marginal_usd_per_ms",
-                                 "crol_marginal_t_per_ms")]
-for head in stepwise:
-    view_df[head] = [f"{v:,.2f}" if np.isfinite(v) else "—" for v in view_df[head]]
+steps = ("delta_savings_usd", "delta_carbon_savings_t", "erol_marginal_usd_per_ms", "crol_marginal_t_per_ms")
+stepwise = [cols[c][0] for c in steps]
+for c in steps:                                      # each with its own declared precision ("%.1f": 1 decimal)
+    head, fmt = cols[c][0], cols[c][1]
+    digits = int(fmt.removeprefix("%.").removesuffix("f"))
+    view_df[head] = [f"{v:,.{digits}f}" if np.isfinite(v) else "—" for v in view_df[head]]
 st.dataframe(view_df, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(view_df)), column_config={
     head: (cc.TextColumn(head, help=tip, alignment="right") if head in stepwise
            else cc.NumberColumn(head, format=fmt, help=tip)) for head, fmt, _, tip in cols.values()})

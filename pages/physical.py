@@ -12,7 +12,7 @@ from pages.common import charts, prose, state
 from pages.common.theme import fmt_mw, fmt_num, fmt_pct, fmt_usd
 
 LINES = {"uhvdc_800kv": "±800 kV UHVDC", "hvdc_500kv": "±500 kV HVDC"}
-IT_LABEL, FACILITY_LABEL = "IT power (MW)", "Facility power (MW, IT × PUE)"
+IT_LABEL, FACILITY_LABEL = "IT power (MW)", "Facility power (MW)"   # facility = IT × PUE × (1 + ω)
 
 sc = state.current_scenario()
 period = charts.period_label(sc.period_hours)
@@ -40,8 +40,9 @@ c1, c2, c3, c4 = st.columns(4)
 c1.metric(IT_LABEL, fmt_mw(summary["relocated_it_mw"]),
           help="Σ x over relocated work: the inference IT load that runs away from home (the Explorer's IT power moved).")
 c2.metric(FACILITY_LABEL, fmt_mw(summary["relocated_facility_mw"]),
-          help="Σ x·PUEᵣ·(1+ω) over relocated work: the IT power times the compute region's PUE (cooling and other "
-               "site loads) and the migration overhead ω: the power drawn at the compute regions instead of at home.")
+          help="IT × PUE × (1 + ω): Σ x·PUEᵣ·(1+ω) over relocated work, the IT power times the compute region's "
+               "PUE (cooling and other site loads) and the migration overhead ω: the power drawn at the compute "
+               "regions instead of at home.")
 c3.metric(f"Facility energy (GWh {period})", fmt_num(summary["relocated_gwh"]),
           help="The facility power moved, held over the period: the energy drawn at the compute regions instead of at home.")
 c4.metric("Mean distance (km)", fmt_num(summary["mean_distance_km"]),
@@ -68,8 +69,8 @@ if len(corridors):
     st.caption(prose.escape(
         "One marker per corridor of the optimal placement; area ∝ facility power (MW). Diamonds cross an ocean: "
         "their ends lie on different land masses (the Americas, Africa–Europe–Asia, Australia), so no overland line "
-        "exists and a submarine cable would cost more than the overhead line costed here. Island regions (Dublin, "
-        "London, Tokyo, Jakarta, Singapore) would also need short submarine sections, which are not flagged. "
+        "exists and a submarine cable would cost more than the overhead line costed here. A region on an island within "
+        "a land mass would also need a short submarine section, which is not flagged. "
         "HVDC figures are order-of-magnitude estimates from the project's HVDC reference data "
         f"({LINES[line]}: {fmt_mw(ref['rating_mw'])} per line, {ref['line_loss_pct_per_1000km']:g}% loss per "
         f"1000 km, {ref['converter_loss_pct_per_station']:g}% per converter station). Lines are costed as overhead "
@@ -81,8 +82,8 @@ if len(corridors):
         "service": ("From (home)", None, 1, "Where the requests enter"),
         "compute": ("To (compute)", None, 1, "Where they run"),
         "route": ("Route", None, 1, "overland: both ends on one land mass; ocean crossing: no overland line exists"),
-        "it_mw": ("IT power (MW)", "%.1f", 1, "Inference load moved on this corridor"),
-        "facility_mw": ("Facility power (MW, IT × PUE)", "%.1f", 1,
+        "it_mw": (IT_LABEL, "%.1f", 1, "Inference load moved on this corridor"),
+        "facility_mw": (FACILITY_LABEL, "%.1f", 1,
                         "Power drawn at the compute node instead of at home: IT × PUE × (1 + migration overhead)"),
         "distance_km": ("Distance (km)", "%.0f", 1, "Great-circle distance"),
         "gwh": ("Energy (GWh)", "%.1f", 1, f"Relocated facility energy, GWh {period}"),

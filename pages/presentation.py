@@ -8,10 +8,10 @@ import re
 import pandas as pd
 import streamlit as st
 
-from core.briefing import carbon_signals_sentence, data_basis, data_basis_words, settings_rows
-from core.narrative import (FRICTION_WORDS, budget_savings_sentence, corridors_sentence, friction_sentence,
-                            frontier_value_at, headline_sentence, layers_sentence, pct_words,
-                            settings_sentence, usd_words)
+from core.briefing import carbon_signals_sentence, data_basis_words, settings_rows
+from core.narrative import (budget_savings_sentence, corridors_sentence, friction_sentence, frontier_value_at,
+                            headline_sentence, layers_sentence, pct_words, settings_sentence, usd_words,
+                            waterfall_order_sentence)
 from core.presentation_export import (TABLE_CSS, BigNumber, Presentation, Slide, corridor_map_figure, mark_savings,
                                       presentation_html, relocation_corridors, rows_table_html)
 from core.scenario import FRICTIONS
@@ -42,7 +42,7 @@ with st.spinner("Solving the frontier and the frictions…"):
     layers = state.layers_df()
     corridors = relocation_corridors(state.solution().placement)
 
-basis = data_basis(sc, default)
+basis = state.data_basis_df()
 words = {f: data_basis_words(basis, f) for f in ("price", "carbon_avg", "carbon_marginal", "pue", "capacity")}
 off = [f for f in FRICTIONS if not inp.friction(f)]
 rows = settings_rows(default, sc, relax)
@@ -102,11 +102,11 @@ slides = [
                                            height=CHART_PX),
           notes=["The curve gives every class the same budget; today's classes have different budgets, so "
                  "today's savings are not a point on it."]),
-    Slide("Saving that survives frictions", [friction_sentence(wf)],
+    Slide("Saving that survives frictions", [friction_sentence(wf, off)],
           figure=charts.presentation_style(charts.waterfall_figure(wf, period=period), height=CHART_PX),
-          notes=["Each bar is the saving against running at home with the frictions so far switched on, in the "
-                 f"order {', '.join(FRICTION_WORDS[f] for f in wf['step'].iloc[1:]) or '(none on)'}; another order "
-                 "splits the losses differently. The last bar is the saving on every other slide."]),
+          notes=["Each bar is the saving against running at home with the frictions so far switched on. "
+                 + waterfall_order_sentence(list(wf["step"].iloc[1:]))
+                 + " Another order splits the losses differently. The last bar is the saving on every other slide."]),
     Slide("Workloads sort into layers", [layers_sentence(layers, inp.regional_ms, names)],
           figure=charts.presentation_style(charts.layers_share_figure(layers, sc.workload_ids, names),
                                            height=min(CHART_PX, max(300, 110 + 60 * len(sc.workload_ids))))),
@@ -140,6 +140,7 @@ prev.button("Previous", icon=":material/chevron_left:", on_click=_go, args=(-1,)
 count.markdown(f"**Slide {i + 1} of {len(slides)}**")
 nxt.button("Next", icon=":material/chevron_right:", on_click=_go, args=(1,), disabled=i == len(slides) - 1,
            key="pres_next", width="stretch")
+# built eagerly: a callable data= runs only when a browser fetches the file, which AppTest never does
 save.download_button("Deck (HTML)", data=presentation_html(talk), file_name=f"elf-presentation-{slug}.html",
                      mime="text/html", icon=":material/download:", key="pres_download", width="stretch",
                      help="The whole deck as one self-contained HTML file: plotly.js is inside, it opens offline; "
@@ -162,7 +163,7 @@ for text in slide.sentences:
 if slide.rows:
     st.markdown(rows_table_html(slide.rows).replace("$", "&#36;"), unsafe_allow_html=True)
 if slide.figure is not None:
-    charts.show(slide.figure, key=f"pres_chart_{i}")
+    charts.show(slide.figure, key=f"pres_chart_{i}", alt="Chart in words: " + " ".join(slide.sentences))
 for text in slide.notes:
     st.caption(prose.escape(text))
 if slide.link:

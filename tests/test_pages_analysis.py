@@ -135,7 +135,7 @@ def test_physical_page(scenario_file, core):
     at = open_app(page="physical")
     summary, _ = digital_vs_physical(an.solve(inp), load_hvdc_reference(line="uhvdc_800kv"))
     m = metrics(at)
-    assert m["Facility power (MW, IT × PUE)"] == fmt_mw(summary["relocated_facility_mw"])
+    assert m["Facility power (MW)"] == fmt_mw(summary["relocated_facility_mw"])
     assert m["Egress paid ($ per year)"] == fmt_usd(summary["egress_usd"])
     at.radio(key="physical_line").set_value("hvdc_500kv").run()
     assert not at.exception

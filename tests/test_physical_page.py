@@ -28,7 +28,7 @@ def test_physical_page_by_hand(page):
     m = {x.label: x.value for x in at.metric}
     facility = 10 * 1.1 * 1.05                                  # IT × PUE of Virginia × (1 + ω)
     assert m["IT power (MW)"] == fmt_mw(10)
-    assert m["Facility power (MW, IT × PUE)"] == fmt_mw(facility)
+    assert m["Facility power (MW)"] == fmt_mw(facility)
     ref = load_hvdc_reference(line="uhvdc_800kv")
     km = great_circle_km(50.1, 8.7, 39.0, -77.5)
     capex = facility / ref["rating_mw"] * (km * ref["line_cost_usd_per_km"] + ref["converter_pair_cost_usd"])
@@ -37,7 +37,7 @@ def test_physical_page_by_hand(page):
     corridors = at.dataframe[0].value
     assert list(corridors["Route"]) == ["ocean crossing"]
     assert corridors["IT power (MW)"].iloc[0] == pytest.approx(10)
-    assert corridors["Facility power (MW, IT × PUE)"].iloc[0] == pytest.approx(facility)
+    assert corridors["Facility power (MW)"].iloc[0] == pytest.approx(facility)
     text = page_text(at)
     assert "crosses an ocean, where no overland line exists" in text
     assert "Chart in words: 1 corridor, " in text and "1 of 1 crosses an ocean" in text

@@ -22,7 +22,7 @@ from core.model import solve_scenario
 from core.narrative import (corridors_sentence, friction_sentence, headline_sentence, layers_sentence, ms_words,
                             pct_words, significant, tonnes_words, usd_words)
 from core.presentation_export import external_references
-from core.scenario import default_scenario, update_scenario, with_budgets_ms
+from core.scenario import FRICTIONS, default_scenario, update_scenario, with_budgets_ms
 from core.share import ShareState, apply_state, decode_state, encode_state
 from pages.common.theme import fmt_t, fmt_usd
 
@@ -30,6 +30,7 @@ REGIONS = Path(__file__).resolve().parent.parent / "data" / "regions.csv"
 RELAX_MS = 10.0
 SETTINGS = {"objective.carbon_price_usd_per_t": 100.0, "objective.carbon_signal": "average",
             "frictions.capacity": False, "frictions.legal": False}
+OFF = [f for f in FRICTIONS if SETTINGS.get(f"frictions.{f}", True) is False]   # legal, capacity
 N_SLIDES = 7
 
 
@@ -166,7 +167,7 @@ def test_waterfall_slide_ends_at_the_headline_savings(engine, deck):
     assert_allclose(bars["y"][0] + sum(bars["y"][1:-1]), engine["savings"], rtol=1e-6)
     wf = engine["an"].waterfall(engine["inp"])
     text = s["text"]
-    assert md(friction_sentence(wf)) in text
+    assert md(friction_sentence(wf, OFF)) in text
     assert md(f"{usd_words(engine['savings'])} of {usd_words(wf['savings_usd'].iloc[0])}") in text
     assert "Data residency and capacity limits are switched off and not part of this." in text
 
@@ -204,7 +205,7 @@ def test_export_is_a_self_contained_deck_with_the_same_numbers(engine, deck):
         assert key in doc
     h, savings = engine["h"], engine["savings"]
     for text in (fmt_usd(savings), fmt_t(-h["carbon_savings_avg_t"]), fmt_t(-h["carbon_savings_marginal_t"]),
-                 carbon_signals_sentence(h), friction_sentence(engine["an"].waterfall(engine["inp"])),
+                 carbon_signals_sentence(h), friction_sentence(engine["an"].waterfall(engine["inp"]), OFF),
                  basis_words("price_flag", "prices"), basis_words("capacity_flag", "capacities"),
                  "$100/tCO2 on the average grid intensity", "data residency off", "capacity limits off",
                  "every budget + 10 ms"):
