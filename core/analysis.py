@@ -14,7 +14,7 @@ import pandas as pd
 from core.frontier import frontier
 from core.highs_lp import HighsLP
 from core.inputs import ModelInputs, model_inputs
-from core.metrics import (WATERFALL_ORDER, execution_layers, friction_waterfall, local_inputs,
+from core.metrics import (SESSION_WATERFALL_ORDER, execution_layers, friction_waterfall, local_inputs,
                           relocatable_demand_share, savings)
 from core.model import PlacementModel
 from core.scenario import Scenario
@@ -63,10 +63,11 @@ class Analysis:
 
     def waterfall(self, inp: ModelInputs, frictions=None) -> pd.DataFrame:
         """The friction waterfall (:func:`core.metrics.friction_waterfall`) of the frictions
-        switched on in ``inp``, in docs/model.md's order, so that its last row is ``inp``'s savings;
-        ``frictions`` lists other steps (``WATERFALL_ORDER`` for every friction)."""
+        switched on in ``inp``, in docs/model.md's order (the provider lock, when on, last), so that
+        its last row is ``inp``'s savings; ``frictions`` lists other steps (``WATERFALL_ORDER`` for
+        docs/model.md's full order)."""
         if frictions is None:
-            frictions = [f for f in WATERFALL_ORDER if inp.friction(f)]
+            frictions = [f for f in SESSION_WATERFALL_ORDER if inp.friction(f)]
         return friction_waterfall(self.sweeper, inp, frictions)
 
     def layers(self, inp: ModelInputs, sol: Solution | None = None) -> pd.DataFrame:

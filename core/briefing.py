@@ -15,7 +15,7 @@ import pandas as pd
 
 from core.narrative import FRICTION_WORDS, pct_words, tonnes_words
 from core.physical import REGIONS_PATH
-from core.scenario import FRICTIONS, Scenario
+from core.scenario import Scenario, frictions_shown
 from core.share import scenario_changes
 
 
@@ -94,7 +94,7 @@ def settings_rows(default: Scenario, sc: Scenario, relax_ms: float,
     when = when or _dt.datetime.now(_dt.timezone.utc)
     edits = edit_lines(default, sc)
     budgets = "; ".join(f"{w.name or w.id} {_value(w.latency_budget_ms)} ms" for w in sc.workloads)
-    frictions = ", ".join(f"{FRICTION_WORDS[f]} {'on' if getattr(sc.frictions, f) else 'off'}" for f in FRICTIONS)
+    frictions = ", ".join(f"{FRICTION_WORDS[f]} {'on' if getattr(sc.frictions, f) else 'off'}" for f in frictions_shown(sc))
     return [
         ("Scenario", sc.name),
         ("Computed", when.strftime("%Y-%m-%d %H:%M UTC")),

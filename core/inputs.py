@@ -27,6 +27,7 @@ class ModelInputs:
     carbon_marginal_g_per_kwh: np.ndarray  # [r]
     capacity_mw: np.ndarray                # [r]
     residency_zone: tuple[str | None, ...]  # [r]
+    provider: tuple[str | None, ...]        # [r] cloud provider or None
     demand_mw: np.ndarray                  # [s, k]
     budget_ms: np.ndarray                  # [k]
     pinned_share: np.ndarray               # [k]
@@ -87,6 +88,7 @@ def model_inputs(sc: Scenario) -> ModelInputs:
         carbon_avg_g_per_kwh=col("carbon_avg_g_per_kwh"),
         carbon_marginal_g_per_kwh=col("carbon_marginal_g_per_kwh"),
         capacity_mw=col("capacity_mw"), residency_zone=tuple(n.residency_zone for n in sc.nodes),
+        provider=tuple(n.provider for n in sc.nodes),
         demand_mw=demand,
         budget_ms=col("latency_budget_ms", sc.workloads),
         pinned_share=col("state_pinned_share", sc.workloads),
@@ -121,6 +123,14 @@ def legal_ok(inp: ModelInputs) -> np.ndarray:
     return ok_pair[:, :, None] | ~inp.residency_bound[None, None, :]
 
 
+def provider_ok(inp: ModelInputs) -> np.ndarray:
+    """[s, r, 1] True where the provider lock allows running work from s at r (docs/model.md):
+    home, a sender without a provider, or a receiver of the sender's own provider."""
+    provider = np.array([p if p is not None else "" for p in inp.provider], dtype=object)
+    ok_pair = (provider[:, None] == provider[None, :]) | (provider == "")[:, None] | np.eye(inp.n_nodes, dtype=bool)
+    return ok_pair[:, :, None]
+
+
 def latency_ok(inp: ModelInputs, budget_ms: np.ndarray | None = None) -> np.ndarray:
     """[s, r, k] True where ``rtt[s, r] ≤ B[k]``; home always passes."""
     b = inp.budget_ms if budget_ms is None else np.asarray(budget_ms, dtype=float)
@@ -130,14 +140,19 @@ def latency_ok(inp: ModelInputs, budget_ms: np.ndarray | None = None) -> np.ndar
 
 
 def feasibility_mask(inp: ModelInputs, budget_ms: np.ndarray | None = None) -> np.ndarray:
-    """[s, r, k] True where work of class k from s may run at r (latency, legal, capacity > 0)."""
+    """[s, r, k] True where work of class k from s may run at r (latency, legal, provider lock,
+    capacity > 0)."""
     mask = latency_ok(inp, budget_ms) & (inp.capacity_mw > 0)[None, :, None]
     if inp.friction("legal"):
         mask &= legal_ok(inp)
+    if inp.friction("provider_lock"):
+        mask &= provider_ok(inp)
     return mask
 
 
-MASK_REASONS = ("allowed", "latency", "residency", "no capacity")
+MASK_REASONS = ("allowed", "latency", "residency", "no capacity", "provider")
+"""Indices of :func:`mask_reason`; the tests run in the order latency, residency, provider, no
+capacity ("provider" comes last in the tuple only so that the older indices keep their meaning)."""
 
 
 def mask_reason(inp: ModelInputs) -> np.ndarray:
@@ -146,6 +161,8 @@ def mask_reason(inp: ModelInputs) -> np.ndarray:
     reason[~latency_ok(inp)] = 1
     if inp.friction("legal"):
         reason[(reason == 0) & ~legal_ok(inp)] = 2
+    if inp.friction("provider_lock"):
+        reason[(reason == 0) & ~provider_ok(inp)] = 4
     reason[(reason == 0) & (inp.capacity_mw <= 0)[None, :, None]] = 3
     return reason
 

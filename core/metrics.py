@@ -139,6 +139,9 @@ def break_even(inp: ModelInputs, workload: str) -> pd.DataFrame:
 # --- friction waterfall --------------------------------------------------------------------
 
 WATERFALL_ORDER = ("egress", "migration", "state_locality", "legal", "capacity")
+"""docs/model.md's full order (the ``metrics`` command); the provider lock is not part of it."""
+SESSION_WATERFALL_ORDER = WATERFALL_ORDER + ("provider_lock",)
+"""The dashboard's order: the provider lock, when it is on in the session, is the last step."""
 
 
 def friction_waterfall(model, inp: ModelInputs, frictions: Sequence[str] = WATERFALL_ORDER) -> pd.DataFrame:
@@ -186,7 +189,7 @@ def pair_break_even_terms(inp: ModelInputs, workload: str, service: str, compute
     ``net_benefit_usd_per_mwh`` = gross − transfer, ``break_even_carbon_price_usd_per_t``,
     ``rtt_ms``, ``budget_ms`` (the class's budget), ``reason`` (first mask test that forbids the
     pair at the current budget, or "allowed") and ``reason_ignoring_latency`` (the same with
-    an unlimited budget: "allowed", "residency" or "no capacity").
+    an unlimited budget: "allowed", "residency", "provider" or "no capacity").
     """
     k = inp.workload_ids.index(workload)
     s, r = inp.node_ids.index(service), inp.node_ids.index(compute)

@@ -14,8 +14,9 @@ import pandas as pd
 
 HOURS_PER_YEAR = 8760.0
 FRICTION_WORDS = {"egress": "egress fees", "migration": "migration overhead", "state_locality": "state locality",
-                  "legal": "data residency", "capacity": "capacity limits"}
-"""Plain names of the five frictions, as the sidebar's switches name them; used everywhere."""
+                  "legal": "data residency", "capacity": "capacity limits",
+                  "provider_lock": "provider lock"}
+"""Plain names of the frictions, as the sidebar's switches name them; used everywhere."""
 LAYER_WORDS = {"local": "at home", "regional": "in nearby regions", "energy-oriented": "in distant, energy-oriented regions"}
 
 

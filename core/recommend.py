@@ -18,7 +18,7 @@ from core.narrative import ms_words, pct_words, usd_words
 from core.solution import Solution
 
 EXCLUDED_WORDS = {"latency": "round trip over the budget", "residency": "data residency",
-                  "no capacity": "no capacity"}
+                  "no capacity": "no capacity", "provider": "provider lock"}
 
 
 def run_here(inp: ModelInputs, service: str, workload: str, sol: Solution | None = None) -> pd.DataFrame:
@@ -27,12 +27,13 @@ def run_here(inp: ModelInputs, service: str, workload: str, sol: Solution | None
     excluded ones.
 
     Columns: rank (1 = cheapest allowed; nan when excluded), compute, home (r = s), allowed,
-    reason ("allowed" or the first mask test that fails: "latency", "residency", "no capacity"),
+    reason ("allowed" or the first mask test that fails: "latency", "residency", "provider",
+    "no capacity"),
     unit_objective_usd_per_mwh, energy_usd_per_mwh (PUE·(1+ω)·p), carbon_usd_per_mwh
     (τ·PUE·(1+ω)·c/1000), carbon_t_per_mwh (PUE·(1+ω)·c/1000, objective's signal),
     transfer_usd_per_mwh (g·e + φ; 0 at home), vs_home_usd_per_mwh (unit objective − home's;
     negative: cheaper than home), rtt_ms, budget_ms, price_usd_per_mwh, pue, residency_zone,
-    placed_mw (MW of this (s, k) the optimum runs at r; nan without ``sol``), full (with the
+    provider ("" for none), placed_mw (MW of this (s, k) the optimum runs at r; nan without ``sol``), full (with the
     capacity friction on, the optimum fills r's capacity; False without ``sol``), and ``why``, a
     sentence with the numbers that decide the row.
     """
@@ -52,6 +53,7 @@ def run_here(inp: ModelInputs, service: str, workload: str, sol: Solution | None
         "vs_home_usd_per_mwh": unit - unit[s], "rtt_ms": inp.rtt_ms[s], "budget_ms": float(inp.budget_ms[k]),
         "price_usd_per_mwh": p, "pue": inp.pue,
         "residency_zone": [z or "" for z in inp.residency_zone],
+        "provider": [p or "" for p in inp.provider],
         "placed_mw": sol.x_mw[s, :, k] if sol is not None else np.nan,
         "full": full_mask(sol) if sol is not None else False,
     })
@@ -59,18 +61,22 @@ def run_here(inp: ModelInputs, service: str, workload: str, sol: Solution | None
                         ignore_index=True, kind="stable")
     n_allowed = int(df["allowed"].sum())
     df.insert(0, "rank", np.r_[np.arange(1, n_allowed + 1), np.full(len(df) - n_allowed, np.nan)])
-    home_zone = inp.residency_zone[s] or ""
-    df["why"] = [_why(row, inp.carbon_price_usd_per_t, home_zone) for row in df.itertuples(index=False)]
+    home_zone, home_provider = inp.residency_zone[s] or "", inp.provider[s] or ""
+    df["why"] = [_why(row, inp.carbon_price_usd_per_t, home_zone, home_provider) for row in df.itertuples(index=False)]
     return df
 
 
-def _why(row, tau: float, home_zone: str) -> str:
+def _why(row, tau: float, home_zone: str, home_provider: str = "") -> str:
     """The sentence of one row: its cost parts, or why the mask excludes it."""
     if row.reason == "latency":
         return f"Excluded: the round trip, {ms_words(row.rtt_ms)}, is over the class's budget of {ms_words(row.budget_ms)}."
     if row.reason == "residency":
         where = f"zone {row.residency_zone}" if row.residency_zone else "no residency zone"
         return f"Excluded: this class's data must stay in zone {home_zone}, and this region is in {where}."
+    if row.reason == "provider":
+        where = f"with {row.provider}" if row.provider else "with no cloud provider"
+        return (f"Excluded: the provider lock keeps this work with its cloud provider, {home_provider}, and this "
+                f"region is {where}.")
     if row.reason == "no capacity":
         return "Excluded: the region has no capacity (0 MW)."
     overhead = row.energy_usd_per_mwh > row.price_usd_per_mwh * row.pue * (1 + 1e-12)

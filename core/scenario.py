@@ -54,6 +54,8 @@ class Node(_Strict):
     lon: Number = Field(ge=-180, le=180)
     country: str = ""
     residency_zone: str | None = None
+    provider: str | None = Field(default=None, min_length=1)
+    """Cloud provider ("aws", "azure", "gcp", ...) or None; only the provider lock reads it."""
     price_usd_per_mwh: Number = NonNeg
     carbon_avg_g_per_kwh: Number = NonNeg
     carbon_marginal_g_per_kwh: Number = NonNeg
@@ -91,9 +93,17 @@ class Frictions(_Strict):
     state_locality: bool = True
     legal: bool = True
     capacity: bool = True
+    provider_lock: bool = False
 
 
 FRICTIONS = tuple(Frictions.model_fields)
+
+
+def frictions_shown(sc: Scenario) -> tuple[str, ...]:
+    """The frictions a result names as on or off: all of :data:`FRICTIONS`, except the provider
+    lock while it is off and no node has a provider (then it cannot change anything)."""
+    lock_matters = sc.frictions.provider_lock or any(n.provider is not None for n in sc.nodes)
+    return tuple(f for f in FRICTIONS if f != "provider_lock" or lock_matters)
 
 
 class Prices(_Strict):

@@ -64,7 +64,9 @@ st.caption(prose.escape(
     f"Net benefit ($/MWh) of moving 1 MWh of {names[workload]} IT energy from each row's region to each column's "
     f"region, at carbon price τ = ${inp.carbon_price_usd_per_t:,.0f}/t on the {inp.carbon_signal} signal; regions "
     f"are grouped by continent. Blue: moving pays; orange: it loses. Grey: the pair is not allowed now, and its marker "
-    f"says why: × latency (round trip over {fmt_ms(inp.budget_ms[k])}), ◇ residency, □ no capacity. The pale "
+    f"says why: × latency (round trip over {fmt_ms(inp.budget_ms[k])}), ◇ residency, □ no capacity"
+    + (", △ provider lock (work stays with its own cloud provider)" if inp.friction("provider_lock") else "")
+    + f". The pale "
     f"diagonal is home. {prose.SOURCE}"))
 
 st.subheader("Where should this run?")

@@ -5,7 +5,7 @@ import streamlit as st
 from core.binding import LATENCY_STEP_MS, binding_sentence, capacity_holds_back
 from core.briefing import carbon_signals_sentence, data_basis_words, edit_lines
 from core.narrative import FRICTION_WORDS, headline_sentence, pct_words, period_words
-from core.scenario import FRICTIONS
+from core.scenario import frictions_shown
 from core.setting_change import budgets_raised, headline_delta
 from pages.common import state, worldmap
 from pages.common.charts import period_label
@@ -152,7 +152,7 @@ with binds_tab:
                "binds: switching it off would lower the objective by "
                f"{fmt_usd(frictions.at[f, 'cost_usd_of_friction'])} {when}"
                if frictions.at[f, "binds"] else "on, does not bind")
-            for f in FRICTIONS))
+            for f in frictions_shown(sc)))
         held = capacity_holds_back(values)
         right.markdown(f"**The next {fmt_ms(LATENCY_STEP_MS)}** per class at the current setting (a re-solve with "
                        "that class's budget alone raised; value = the objective saved)")

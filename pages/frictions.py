@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.narrative import FRICTION_WORDS, friction_sentence, waterfall_order_sentence
-from core.scenario import FRICTIONS
+from core.scenario import frictions_shown
 from pages.common import charts, prose, state
 from pages.common.theme import fmt_mw, fmt_pct, fmt_t, fmt_usd
 
@@ -20,7 +20,7 @@ st.write("How much of the saving that relaxed latency budgets make possible surv
 
 with st.spinner("Solving with the frictions switched on one after another…"):
     wf = state.waterfall_df()
-off = [f for f in FRICTIONS if not inp.friction(f)]
+off = [f for f in frictions_shown(sc) if not inp.friction(f)]
 if off:
     st.info(f"Switched off in the sidebar, so not part of this waterfall: {', '.join(FRICTION_WORDS[f] for f in off)}. "
             "Its last bar is the saving the other pages show.", icon=":material/info:")

@@ -14,7 +14,7 @@ from core.narrative import (budget_savings_sentence, corridors_sentence, frictio
                             waterfall_order_sentence)
 from core.presentation_export import (TABLE_CSS, BigNumber, Presentation, Slide, corridor_map_figure, mark_savings,
                                       presentation_html, relocation_corridors, rows_table_html)
-from core.scenario import FRICTIONS
+from core.scenario import frictions_shown
 from pages.common import charts, datafiles, prose, state
 from pages.common.theme import fmt_ms, fmt_t, fmt_usd, style
 
@@ -44,7 +44,7 @@ with st.spinner("Solving the frontier and the frictions…"):
 
 basis = state.data_basis_df()
 words = {f: data_basis_words(basis, f) for f in ("price", "carbon_avg", "carbon_marginal", "pue", "capacity")}
-off = [f for f in FRICTIONS if not inp.friction(f)]
+off = [f for f in frictions_shown(sc) if not inp.friction(f)]
 rows = settings_rows(default, sc, relax)
 link = state.link_url()
 settings_line = settings_sentence(inp.carbon_price_usd_per_t, inp.carbon_signal, off, relax)

@@ -3,6 +3,8 @@
 * ``tiny_scenario(**overrides)``: a two-node scenario; top-level keys are replaced by the
   overrides; ``nodes`` and ``workloads`` given as partial dicts get the defaults below filled in.
 * ``random_scenario(seed)``: a small seeded random scenario (≤ 8 nodes × 3 workloads).
+* ``build_provider_scenario(seed)``: the same scenario with cloud providers on its nodes and,
+  mostly, the provider lock on (``random_scenario(seed)`` itself is unchanged).
 
 Both return dicts, so a test can mutate them, dump them to JSON/YAML text or parse them with
 ``core.scenario.parse_scenario``.
@@ -93,6 +95,22 @@ def build_random_scenario(seed: int, max_nodes: int = 8, max_workloads: int = 3)
                       "carbon_price_usd_per_t": float(rng.choice([0.0, rng.uniform(0, 150)]))},
         "regional_ms": 30.0,
     }
+
+
+PROVIDERS = (None, "aws", "azure", "gcp")
+
+
+def build_provider_scenario(seed: int, max_nodes: int = 8, max_workloads: int = 3) -> dict:
+    """:func:`build_random_scenario` of ``seed`` with a provider (or none) drawn for every node
+    and ``frictions.provider_lock`` on with probability 0.8, from a generator of its own (so the
+    random scenario's other values are those of the same seed)."""
+    d = build_random_scenario(seed, max_nodes, max_workloads)
+    rng = np.random.default_rng([seed, 7])
+    for node in d["nodes"]:
+        node["provider"] = PROVIDERS[int(rng.integers(0, len(PROVIDERS)))]
+    d["frictions"]["provider_lock"] = bool(rng.random() < 0.8)
+    d["name"] = f"providers {seed}"
+    return d
 
 
 @pytest.fixture

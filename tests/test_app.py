@@ -86,6 +86,18 @@ def test_budget_slider_and_friction_toggle_resolve_the_scenario():
     assert link_changes(at).changes == changes          # the address bar holds the state
 
 
+def test_provider_lock_toggle_is_off_and_goes_into_the_link():
+    at = open_app()
+    toggle = by_key(at.toggle, "friction_provider_lock")
+    assert toggle.label == "Provider lock" and toggle.value is False
+    assert "own cloud provider" in toggle.help
+    toggle.set_value(True)
+    at.run()
+    changes = {"frictions.provider_lock": True}
+    assert link_changes(at).changes == changes
+    assert_numbers(at, expected(changes))     # the default scenario has no providers: the same numbers
+
+
 def test_relax_slider_carbon_price_and_reset():
     at = open_app()
     by_key(at.slider, "_relax").set_value(20.0)

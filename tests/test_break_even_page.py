@@ -80,3 +80,27 @@ def test_relocatable_share_against_carbon_price(page):
     for t in by_name.values():
         assert values(t["y"]) == pytest.approx(np.full(61, 100.0))
     assert by_name["Chat (100 ms)"]["line"]["dash"] != by_name["Batch (50 ms)"]["line"]["dash"]
+
+
+def test_provider_lock_has_its_own_marker_and_legend():
+    """Every reason of core.inputs.MASK_REASONS but "allowed" has a marker; on three regions a, c
+    (aws) and b (azure) with the lock on, the provider marker sits on exactly the four pairs that
+    cross providers: a→b, b→a, b→c, c→b (worked out by hand)."""
+    from conftest import build_tiny_scenario
+    from core.inputs import MASK_REASONS, model_inputs
+    from core.metrics import break_even
+    from core.scenario import parse_scenario
+    from pages.common import charts
+
+    assert set(charts.FORBIDDEN_REASON_SYMBOLS) == set(MASK_REASONS) - {"allowed"}
+    sc = parse_scenario(build_tiny_scenario(
+        nodes=[{"id": "a", "provider": "aws"}, {"id": "b", "provider": "azure", "price_usd_per_mwh": 40.0},
+               {"id": "c", "provider": "aws", "price_usd_per_mwh": 70.0}],
+        demand=[{"node": "a", "workload": "w", "mw": 10.0}], rtt_ms={},
+        frictions={"provider_lock": True}))
+    ids = ["a", "b", "c"]
+    fig = charts.pair_matrix_figure(break_even(model_inputs(sc), "w"), ids, {i: i.upper() for i in ids},
+                                    {i: "Europe" for i in ids})
+    mark = next(t for t in fig.data if t.name == "Not allowed, provider: work stays with its own cloud provider")
+    assert mark.marker.symbol == "triangle-up-open" and mark.visible is True
+    assert sorted(zip(mark.y[1], mark.x[1])) == [("A", "B"), ("B", "A"), ("B", "C"), ("C", "B")]

@@ -80,3 +80,17 @@ def test_carbon_signals_sentence_same_direction_needs_no_reconciling():
     text = carbon_signals_sentence(h)
     assert "fall by 10.0 tonnes of CO2 (10%)" in text and "fall by 20.0 tonnes of CO2 (20%)" in text
     assert "differ because" not in text
+
+
+def test_settings_rows_name_the_provider_lock_only_where_it_can_matter(tiny_scenario):
+    """No provider and the lock off (the default): the five frictions, as before. A node with a
+    provider, or the lock on: the lock is named too, on or off, last."""
+    base = parse_scenario(tiny_scenario())
+    five = "egress fees on, migration overhead on, state locality on, data residency on, capacity limits on"
+    assert dict(settings_rows(base, base, 0.0))["Frictions"] == five
+    with_provider = update_scenario(base, {"nodes.away.provider": "aws"})
+    assert dict(settings_rows(base, with_provider, 0.0))["Frictions"] == five + ", provider lock off"
+    locked = update_scenario(base, {"frictions.provider_lock": True})
+    rows = dict(settings_rows(base, locked, 0.0))
+    assert rows["Frictions"] == five + ", provider lock on"
+    assert rows["Edits against the default"] == "1: provider lock off → on"

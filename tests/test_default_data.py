@@ -57,7 +57,10 @@ def test_default_scenario_loads_with_the_documented_settings(scenario, regions):
     assert scenario.name == "Stylised global simulation"
     assert "data/SOURCES.md" in scenario.description
     assert scenario.period_hours == 8760
-    assert all(getattr(scenario.frictions, f) for f in type(scenario.frictions).model_fields)
+    # the five frictions on; the provider lock off, and no region has a provider (docs/model.md)
+    assert all(getattr(scenario.frictions, f) for f in ("egress", "migration", "state_locality", "legal", "capacity"))
+    assert scenario.frictions.provider_lock is False
+    assert all(n.provider is None for n in scenario.nodes)
     assert scenario.prices.egress_usd_per_gb == 0.02
     assert scenario.prices.unserved_usd_per_mwh == 10000
     assert scenario.objective.carbon_signal == "marginal"

@@ -12,15 +12,17 @@ import copy
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from scipy.optimize import linprog
 
-from conftest import build_random_scenario
+from conftest import build_provider_scenario, build_random_scenario
 from core.analysis import Analysis
 from core.frontier import frontier
 from core.highs_lp import HighsLP
+from core.inputs import feasibility_mask, model_inputs
 from core.metrics import friction_waterfall, relocatable_demand_share
 from core.model import PlacementModel, solve_scenario
+from core.network import objective_error_bound_usd, solve_network
 from core.scenario import parse_scenario
 
 SEEDS = range(20)
@@ -38,7 +40,7 @@ class Reference:
         n, k = len(nodes), len(wls)
         self.n, self.k = n, k
         self.H = d.get("period_hours", 8760.0)
-        fr = {f: True for f in FRICTIONS} | d.get("frictions", {})
+        fr = {f: True for f in FRICTIONS} | {"provider_lock": False} | d.get("frictions", {})
         self.fr = fr
         prices = {"egress_usd_per_gb": 0.02, "migration_usd_per_mwh": 0.0, "unserved_usd_per_mwh": 10000.0} \
             | d.get("prices", {})
@@ -54,6 +56,7 @@ class Reference:
         self.c_marg = np.array([x["carbon_marginal_g_per_kwh"] for x in nodes])
         self.c_obj = self.c_avg if obj["carbon_signal"] == "average" else self.c_marg
         zone = [x.get("residency_zone") for x in nodes]
+        provider = [x.get("provider") for x in nodes]
         budget = np.array([w["latency_budget_ms"] for w in wls])
         sigma = np.array([w.get("state_pinned_share", 0.0) for w in wls])
         g = np.array([w.get("gb_per_mwh", 0.0) for w in wls])
@@ -98,6 +101,9 @@ class Reference:
                         ok &= rtt[s, r] <= budget[j]
                         if fr["legal"] and rho[j] and zone[s] is not None:
                             ok &= zone[r] == zone[s]
+                        # MODEL.md "Cloud providers": a tenant moves within its own cloud
+                        if fr["provider_lock"] and provider[s] is not None:
+                            ok &= provider[r] == provider[s]
                     mask[s, r, j] = ok
                     f = pue[r] * (1 + (omega[j] if (away and fr["migration"]) else 0.0))
                     ff[s, r, j] = f
@@ -318,7 +324,7 @@ def _check_waterfall_against_reference(d: dict, df) -> None:
     previous = None
     for _, row in df.iterrows():
         named = set(row["frictions_on"].split(",")) - {"none"}
-        on = {f: f in named for f in FRICTIONS}
+        on = {f: f in named for f in FRICTIONS + ("provider_lock",)}
         now = Reference(variant(d, frictions=on)).outcome()
         local = Reference(variant(d, budget_ms=0.0, frictions=on)).outcome()   # same frictions
         usd, t = _scale(local["cost_usd"]), _scale(local["emissions_avg_t"], local["emissions_marginal_t"])
@@ -402,3 +408,58 @@ def test_random_scenarios_exercise_the_metrics(random_scenario):
         seen["signals_differ"] += abs(gap_avg - gap_marg) > 1e-3 * _scale(gap_avg, gap_marg)
         seen["carbon_price"] += ref.tau > 0
     assert all(v >= 3 for v in seen.values()), seen
+
+
+# --- cloud providers (MODEL.md "Cloud providers") ----------------------------------------------
+PROVIDER_SEEDS = range(12)
+
+
+@pytest.fixture(scope="module", params=list(PROVIDER_SEEDS), ids=[f"providers{s}" for s in PROVIDER_SEEDS])
+def provider_case(request):
+    d = build_provider_scenario(request.param)
+    return d, parse_scenario(d), Reference(d)
+
+
+def test_provider_lock_mask_matches_reference(provider_case):
+    d, sc, ref = provider_case
+    inp = model_inputs(sc)
+    assert_array_equal(feasibility_mask(inp), ref.mask)
+
+
+def test_provider_scenarios_every_engine_matches_linprog(provider_case):
+    """cvxpy (model of record), warm HiGHS and the min-cost flow reach the independent optimum,
+    and none of them places work on an arc the reference's own mask forbids."""
+    d, sc, ref = provider_case
+    inp = model_inputs(sc)
+    want = ref.linprog_objective_usd()
+    cvx = PlacementModel.for_scenario(sc).solve(inp)
+    highs = HighsLP(tuple(sc.node_ids), tuple(sc.workload_ids)).solve(inp)
+    net = solve_network(inp)
+    for name, sol in (("cvxpy", cvx), ("highs", highs)):
+        assert_allclose(sol.objective_usd, want, rtol=1e-6, err_msg=name)
+        assert np.all(sol.x_mw[~ref.mask] <= 1e-6), name
+    assert abs(net.objective_usd - want) <= objective_error_bound_usd(inp) + 1e-6 * max(abs(want), 1.0)
+    assert not net.x_mw[~ref.mask].any()
+
+
+def test_provider_session_waterfall_matches_reference(provider_case):
+    # with the lock on, the dashboard's waterfall ends with it; every row against the reference
+    d, sc, _ = provider_case
+    df = Analysis(sc).waterfall(model_inputs(sc))
+    if d["frictions"]["provider_lock"]:
+        assert df["step"].iloc[-1] == "provider_lock"
+    _check_waterfall_against_reference(d, df)
+
+
+def test_provider_scenarios_exercise_the_lock():
+    """Guard: on several seeds the lock forbids arcs that carry demand and changes the optimum."""
+    forbids = changes = 0
+    for seed in PROVIDER_SEEDS:
+        d = build_provider_scenario(seed)
+        if not d["frictions"]["provider_lock"]:
+            continue
+        ref = Reference(d)
+        unlocked = Reference(variant(d, frictions={**d["frictions"], "provider_lock": False}))
+        forbids += bool(np.any(unlocked.mask & ~ref.mask & (ref.D > 0)[:, None, :]))
+        changes += ref.linprog_objective_usd() > unlocked.linprog_objective_usd() * (1 + 1e-6) + 1e-6
+    assert forbids >= 3 and changes >= 2, (forbids, changes)

@@ -314,3 +314,79 @@ def test_i_headline_against_a_baseline_with_unserved_demand(tiny_scenario):
     assert_allclose([h["savings_usd"], h["carbon_savings_avg_t"], h["carbon_savings_marginal_t"]],
                     [-2250, -1.5, -10.5], rtol=RTOL)
     assert_allclose([h["rid"], h["relocated_share"]], [1.0, 0.5], atol=1e-9)
+
+
+# --- cloud providers: the provider lock (docs/model.md, "Cloud providers") ----------------------
+
+def _providers(tiny_scenario, lock: bool):
+    """Three nodes: ``a`` (aws, $100/MWh, 10 MW of demand), ``b`` (azure, $40/MWh) and ``c`` (aws,
+    $70/MWh); rtt a–b 10, a–c 20, b–c 15 ms (measured), budget 50 ms, H = 10 h, PUE 1, g = 0."""
+    return parse_scenario(tiny_scenario(
+        nodes=[{"id": "a", "provider": "aws", "price_usd_per_mwh": 100.0},
+               {"id": "b", "provider": "azure", "price_usd_per_mwh": 40.0},
+               {"id": "c", "provider": "aws", "price_usd_per_mwh": 70.0}],
+        demand=[{"node": "a", "workload": "w", "mw": 10.0}],
+        rtt_ms={"a": {"b": 10.0, "c": 20.0}, "b": {"c": 15.0}},
+        frictions={"provider_lock": lock}))
+
+
+@pytest.mark.parametrize("lock,cost,to", [(True, 7000.0, "c"), (False, 4000.0, "b")])
+def test_j_provider_lock_refuses_the_cheap_region_of_another_provider(tiny_scenario, lock, cost, to):
+    """Lock on: a (aws) may send work to c (aws) but not to b (azure), although b is cheapest
+    (both within 20 ≤ 50 ms): all 10 MW run at c, C = 10 h · 10 MW · 70 = 7000 $. Lock off: all
+    10 MW run at b, C = 10 · 10 · 40 = 4000 $. The local baseline is 10 · 10 · 100 = 10000 $,
+    so the savings are 3000 $ and 6000 $. Every engine reaches the same optimum."""
+    from core.highs_lp import HighsLP
+    from core.network import objective_error_bound_usd, solve_network
+
+    sc = _providers(tiny_scenario, lock)
+    inp = model_inputs(sc)
+    r = sc.node_ids.index(to)
+    sol = solve_scenario(sc)                                           # the CVXPY model of record
+    assert_allclose(sol.x_mw[0, r, 0], 10.0, atol=ATOL_MW)
+    assert_allclose([sol.cost_usd, sol.objective_usd], [cost, cost], rtol=RTOL)
+    assert_allclose(Analysis(sc).headline(inp)["savings_usd"], 10000.0 - cost, rtol=RTOL)
+    highs = HighsLP.for_inputs(inp).solve(inp)
+    assert_allclose(highs.objective_usd, cost, rtol=RTOL)
+    assert_allclose(highs.x_mw[0, r, 0], 10.0, atol=ATOL_MW)
+    net = solve_network(inp)
+    assert abs(net.objective_usd - cost) <= objective_error_bound_usd(inp) + RTOL * cost
+    assert_allclose(net.x_mw[0, r, 0], 10.0, rtol=1e-6)
+    if lock:   # nothing at b, from any engine
+        assert net.x_mw[0, 1, 0] == 0.0 and highs.x_mw[0, 1, 0] <= ATOL_MW and sol.x_mw[0, 1, 0] <= ATOL_MW
+
+
+def test_j_provider_reasons_break_even_and_ranking(tiny_scenario):
+    """Lock on, the reason of every pair s ≠ r: a→b, b→a, b→c, c→b cross providers ("provider");
+    a→c and c→a stay within aws ("allowed"). Where to run from a: c at 70 $/MWh, then home at
+    100; b is excluded by the lock. With the lock off every pair is allowed."""
+    from core.metrics import break_even
+    from core.recommend import run_here
+
+    be = break_even(model_inputs(_providers(tiny_scenario, True)), "w")
+    reasons = {(r.service, r.compute): r.reason for r in be.itertuples()}
+    assert reasons == {("a", "b"): "provider", ("a", "c"): "allowed", ("b", "a"): "provider",
+                       ("b", "c"): "provider", ("c", "a"): "allowed", ("c", "b"): "provider"}
+    assert set(break_even(model_inputs(_providers(tiny_scenario, False)), "w")["reason"]) == {"allowed"}
+    t = run_here(model_inputs(_providers(tiny_scenario, True)), "a", "w")
+    assert list(t["compute"]) == ["c", "a", "b"] and list(t["reason"]) == ["allowed", "allowed", "provider"]
+    assert_allclose(t["unit_objective_usd_per_mwh"].iloc[:2], [70.0, 100.0], rtol=RTOL)
+    assert t["why"].iloc[2] == ("Excluded: the provider lock keeps this work with its cloud provider, aws, and "
+                                "this region is with azure.")
+
+
+def test_j_provider_lock_is_the_session_waterfalls_last_step(tiny_scenario):
+    """The session waterfall (Analysis.waterfall) with every friction on: the potential is 6000 $
+    (all 10 MW at b); egress (g = 0), migration (ω = φ = 0), state locality (σ = 0), legal (no
+    zones) and capacity (1000 MW) take nothing; the provider lock, last, takes 3000 $ (the work
+    goes to c): 3000 $. docs/model.md's full order (the CLI) never switches the lock on: 6000 $."""
+    sc = _providers(tiny_scenario, True)
+    inp = model_inputs(sc)
+    wf = Analysis(sc).waterfall(inp)
+    assert list(wf["step"]) == ["potential (no frictions)", "egress", "migration", "state_locality", "legal",
+                                "capacity", "provider_lock"]
+    assert_allclose(wf["savings_usd"], [6000, 6000, 6000, 6000, 6000, 6000, 3000], rtol=RTOL)
+    assert_allclose(wf["change_usd"], [6000, 0, 0, 0, 0, 0, -3000], rtol=RTOL, atol=1e-6)
+    full = friction_waterfall(PlacementModel.for_scenario(sc), inp)
+    assert "provider_lock" not in full["frictions_on"].iloc[-1]
+    assert_allclose(full["savings_usd"].iloc[-1], 6000, rtol=RTOL)

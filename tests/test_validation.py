@@ -147,6 +147,12 @@ BAD = [
     ("number for id", _set(("nodes", 1, "id"), 7), "nodes[1].id", "nodes[1].id"),
     ("number for zone", _set(("nodes", 0, "residency_zone"), 3), "nodes[0].residency_zone",
      "a (nodes[0]).residency_zone"),
+    ("number for provider", _set(("nodes", 1, "provider"), 3), "nodes[1].provider", "b (nodes[1]).provider"),
+    ("empty provider", _set(("nodes", 0, "provider"), ""), "nodes[0].provider", "a (nodes[0]).provider"),
+    ("string for provider lock", _set(("frictions", "provider_lock"), "on"), "frictions.provider_lock",
+     "frictions.provider_lock"),
+    ("number for provider lock", _set(("frictions", "provider_lock"), 1), "frictions.provider_lock",
+     "frictions.provider_lock"),
     ("object for nodes", _set(("nodes",), {"a": 1}), "nodes", "nodes"),
     ("number for a demand item", _set(("demand", 1), 5), "demand[1]", "demand[1]"),
     ("number for rtt row", _set(("rtt_ms", "a"), 5), "rtt_ms.a", "rtt_ms.a"),
@@ -224,12 +230,13 @@ def test_defaults_are_filled_in():
     assert d["rtt_ms"] == {}
     assert d["latency_model"] == {"fixed_ms": 5, "route_inflation": 1.5, "fiber_km_per_ms": 200}
     assert d["frictions"] == {"egress": True, "migration": True, "state_locality": True,
-                              "legal": True, "capacity": True}
+                              "legal": True, "capacity": True, "provider_lock": False}
     assert d["prices"] == {"egress_usd_per_gb": 0.02, "migration_usd_per_mwh": 0,
                            "unserved_usd_per_mwh": 10000}
     assert d["objective"] == {"carbon_signal": "marginal", "carbon_price_usd_per_t": 0}
     assert d["regional_ms"] == 30
     assert d["nodes"][0]["residency_zone"] is None
+    assert d["nodes"][0]["provider"] is None
     w = d["workloads"][0]
     assert (w["state_pinned_share"], w["gb_per_mwh"], w["migration_overhead"], w["residency_bound"]) == (0, 0, 0, False)
 
@@ -324,3 +331,16 @@ def test_with_budgets_ms_uniform_and_per_workload():
     assert [w.latency_budget_ms for w in with_budgets_ms(sc, {"batch": 3}).workloads] == [50.0, 3.0]
     with pytest.raises(ScenarioError):
         with_budgets_ms(sc, -1)
+
+
+def test_providers_and_the_provider_lock_are_read():
+    d = base()
+    d["nodes"][0]["provider"] = "aws"
+    d["frictions"]["provider_lock"] = True
+    sc = parse_scenario(d)
+    assert [n.provider for n in sc.nodes] == ["aws", None] and sc.frictions.provider_lock is True
+    inp = model_inputs(sc)
+    assert inp.provider == ("aws", None) and inp.friction("provider_lock") is True
+    assert update_scenario(sc, {"nodes.b.provider": "gcp"}).nodes[1].provider == "gcp"
+    assert str(_error(json.dumps({**d, "frictions": {**d["frictions"], "provider_lock": None}}))).startswith(
+        "frictions.provider_lock: must be true or false")

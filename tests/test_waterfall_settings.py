@@ -113,3 +113,35 @@ def test_frictions_page_on_non_default_settings(monkeypatch):
         metrics = {m.label: m.value for m in at.metric}
         assert metrics["Realized savings ($ per year)"] == fmt_usd(_savings_by_direct_solves(relaxed))
         assert any("not part of this waterfall: data residency, capacity limits" in i.value for i in at.info)
+
+
+PROVIDERS = {  # a (aws, $100/MWh, 10 MW of demand), b (azure, $40), c (aws, $70); H = 10 h, g = 0
+    "nodes": [{"id": "a", "provider": "aws", "price_usd_per_mwh": 100.0},
+              {"id": "b", "provider": "azure", "price_usd_per_mwh": 40.0},
+              {"id": "c", "provider": "aws", "price_usd_per_mwh": 70.0}],
+    "demand": [{"node": "a", "workload": "w", "mw": 10.0}],
+    "rtt_ms": {"a": {"b": 10.0, "c": 20.0}, "b": {"c": 15.0}},
+}
+
+
+@pytest.mark.parametrize("lock", [True, False])
+def test_frictions_page_with_providers(tiny_scenario, tmp_path, monkeypatch, lock):
+    """Lock on: the page's last step is the provider lock, which takes 6000 − 3000 = 3000 $ (the
+    work goes to c at $70 instead of b at $40: 10 h · 10 MW · 30 $/MWh); realized 3000 $. Lock
+    off (with providers on the nodes): it is named as switched off, and the realized savings are
+    the potential, 10 · 10 · (100 − 40) = 6000 $."""
+    from app_support import served_scenario
+
+    d = tiny_scenario(**PROVIDERS, frictions={"provider_lock": lock})
+    with served_scenario(tmp_path, monkeypatch, d, "providers.json"):
+        at = open_app(page="frictions")
+        assert not at.exception
+        metrics = {m.label: m.value for m in at.metric}
+        realized = next(v for k, v in metrics.items() if k.startswith("Realized savings"))
+        assert realized == fmt_usd(3000.0 if lock else 6000.0)
+        steps = list(at.dataframe[0].value["Friction switched on"])
+        infos = " ".join(i.value for i in at.info)
+        if lock:
+            assert steps[-1] == "Provider lock" and "provider lock" not in infos
+        else:
+            assert "Provider lock" not in steps and "not part of this waterfall: provider lock" in infos

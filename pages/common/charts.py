@@ -37,7 +37,8 @@ def _layer_pattern(layer: str) -> dict:
     return dict(shape=LAYER_PATTERNS[layer], fillmode="overlay", fgcolor="white", fgopacity=0.45, solidity=0.25)
 
 FRICTION_LABELS = {"egress": "Egress", "migration": "Migration", "state_locality": "State locality",
-                   "legal": "Legal (residency)", "capacity": "Capacity"}
+                   "legal": "Legal (residency)", "capacity": "Capacity",
+                   "provider_lock": "Provider lock"}
 
 
 def _marker(fig: go.Figure, x: float | None, label: str | None, x_max: float | None = None) -> None:
@@ -251,7 +252,8 @@ def layers_frontier_figure(df: pd.DataFrame, *, demand_mw: float | None = None, 
 
 FORBIDDEN_REASON_SYMBOLS = {"latency": ("x-thin", "latency: round trip over the budget"),
                             "residency": ("diamond-open", "residency: data must stay in its zone"),
-                            "no capacity": ("square-open", "capacity: the region has none")}
+                            "no capacity": ("square-open", "capacity: the region has none"),
+                            "provider": ("triangle-up-open", "provider: work stays with its own cloud provider")}
 """Marker symbol and legend words of each reason a pair is not allowed (``reason`` of
 :func:`core.metrics.break_even`)."""
 
