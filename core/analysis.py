@@ -1,9 +1,10 @@
 """Everything the dashboard and the ``metrics`` command show for one scenario, from one model.
 
-:class:`Analysis` holds the compiled :class:`~core.model.PlacementModel` of a scenario
-structure (the model of record: single solves, the explorer's numbers) and a warm
-:class:`~core.highs_lp.HighsLP` of the same LP for sweeps (frontier, waterfall); every call
-re-solves with new parameter values. It is mutable, so keep one per user session, never shared.
+:class:`Analysis` holds, by default, the compiled :class:`~core.model.PlacementModel` of a
+scenario structure (the model of record: single solves, the explorer's numbers) and a warm
+:class:`~core.highs_lp.HighsLP` of the same LP for sweeps (frontier, waterfall); other engines
+of :mod:`core.engines` can be chosen for either. Every call re-solves with new parameter values.
+It is mutable, so keep one per user session, never shared.
 """
 from __future__ import annotations
 
@@ -11,12 +12,11 @@ from dataclasses import replace
 
 import pandas as pd
 
+from core.engines import make_engine
 from core.frontier import frontier
-from core.highs_lp import HighsLP
 from core.inputs import ModelInputs, model_inputs
 from core.metrics import (SESSION_WATERFALL_ORDER, execution_layers, friction_waterfall, local_inputs,
                           relocatable_demand_share, savings)
-from core.model import PlacementModel
 from core.scenario import Scenario
 from core.solution import Solution
 
@@ -30,13 +30,18 @@ def relaxed_inputs(sc: Scenario, relax_ms: float = 0.0) -> ModelInputs:
 class Analysis:
     """One compiled model, re-solved for any scenario of the same structure."""
 
-    def __init__(self, sc: Scenario, sweep_engine: str = "highs"):
-        """``sweep_engine``: "highs" (warm HiGHS fast path) or "cvxpy" (the model of record) for sweeps."""
-        self.model = PlacementModel.for_scenario(sc)
-        self.sweeper = self.model if sweep_engine == "cvxpy" else HighsLP(self.model.node_ids, self.model.workload_ids)
+    def __init__(self, sc: Scenario, sweep_engine: str = "highs", solve_engine: str = "cvxpy"):
+        """``solve_engine`` for single solves (solution, local baseline) and ``sweep_engine`` for
+        sweeps (frontier, waterfall): "cvxpy" (the model of record), "highs" (warm HiGHS fast
+        path) or "network" (OR-Tools min-cost flow; no duals); see :mod:`core.engines`."""
+        self.node_ids, self.workload_ids = tuple(sc.node_ids), tuple(sc.workload_ids)
+        self.solve_engine, self.sweep_engine = solve_engine, sweep_engine
+        self.model = make_engine(solve_engine, self.node_ids, self.workload_ids)
+        self.sweeper = (self.model if sweep_engine == solve_engine
+                        else make_engine(sweep_engine, self.node_ids, self.workload_ids))
 
     def fits(self, sc: Scenario) -> bool:
-        return tuple(sc.node_ids) == self.model.node_ids and tuple(sc.workload_ids) == self.model.workload_ids
+        return tuple(sc.node_ids) == self.node_ids and tuple(sc.workload_ids) == self.workload_ids
 
     def solve(self, inp: ModelInputs) -> Solution:
         return self.model.solve(inp)
@@ -59,6 +64,10 @@ class Analysis:
                 "rid": relocatable_demand_share(inp)}
 
     def frontier(self, inp: ModelInputs, budgets_ms=None, workload: str | None = None) -> pd.DataFrame:
+        if self.sweep_engine == "network":   # no duals to price out with: its own sweep
+            from core.network import frontier_network
+
+            return frontier_network(inp, budgets_ms, workload)
         return frontier(self.sweeper, inp, budgets_ms, workload)
 
     def waterfall(self, inp: ModelInputs, frictions=None) -> pd.DataFrame:

@@ -1,4 +1,6 @@
-"""Command line: ``python -m core solve|frontier|metrics SCENARIO.json`` (JSON on stdout).
+"""Command line: ``python -m core solve|frontier|metrics SCENARIO.json [--engine E]`` (JSON on stdout).
+
+Every command names the engine it used in a top-level "engine" key (:mod:`core.engines`).
 
 A scenario that cannot be read exits with status 2 and one line on stderr naming the field.
 """
@@ -12,6 +14,7 @@ import sys
 
 import numpy as np
 
+from core.engines import CHOICES, CVXPY_MAX_ARCS, resolve
 from core.scenario import ScenarioError, load_scenario
 
 
@@ -46,10 +49,13 @@ def _budgets(text: str) -> list[float]:
 
 
 def cmd_solve(args) -> dict:
-    from core.model import solve_scenario
+    from core.engines import solve_with
+    from core.inputs import model_inputs
 
-    sol = solve_scenario(load_scenario(args.scenario))
-    out = sol.summary()
+    inp = model_inputs(load_scenario(args.scenario))
+    engine = resolve(args.engine, inp, "solve")
+    sol = solve_with(engine, inp)
+    out = {"engine": engine, **sol.summary()}
     cols = ["service", "compute", "workload", "mw", "rtt_ms", "layer"]
     out["placement"] = _records(sol.placement[cols])
     if args.detail:
@@ -65,19 +71,29 @@ def cmd_frontier(args) -> dict:
     sc = load_scenario(args.scenario)
     if args.workload is not None and args.workload not in sc.workload_ids:
         raise ScenarioError("--workload", f"unknown workload id {args.workload!r}; known: {', '.join(sc.workload_ids)}")
-    if args.engine == "network":
-        from core.network import frontier_network
-
-        df = frontier_network(model_inputs(sc), args.budgets, args.workload)
-    else:
-        df = Analysis(sc, sweep_engine=args.engine).frontier(model_inputs(sc), args.budgets, args.workload)
-    return {"workload": args.workload, "engine": args.engine, "points": _records(df)}
+    inp = model_inputs(sc)
+    engine = resolve(args.engine, inp, "sweep")
+    df = Analysis(sc, sweep_engine=engine, solve_engine=engine).frontier(inp, args.budgets, args.workload)
+    return {"workload": args.workload, "engine": engine, "points": _records(df)}
 
 
 def cmd_metrics(args) -> dict:
+    from core.inputs import model_inputs
     from core.report import metrics_report
 
-    return metrics_report(load_scenario(args.scenario))
+    sc = load_scenario(args.scenario)
+    inp = model_inputs(sc)
+    return metrics_report(sc, solve_engine=resolve(args.engine, inp, "solve"),
+                          sweep_engine=resolve(args.engine, inp, "sweep"))
+
+
+def _add_engine(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--engine", choices=CHOICES, default="auto",
+                   help=f"solver of {what}: auto (default; a single solve: cvxpy up to "
+                        f"{CVXPY_MAX_ARCS} arcs N²·K, highs above; a sweep: highs), cvxpy (the "
+                        "compiled CVXPY model of record), highs (the same LP in one warm-started "
+                        "HiGHS instance), network (OR-Tools min-cost flow; objective within a "
+                        "proven ~1e-6 relative bound, no duals)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("solve", help="solve the placement LP once")
     p.add_argument("scenario", help="scenario file (.json, .yaml) or - for standard input")
     p.add_argument("--detail", action="store_true", help="add load per region and demand tables with duals")
+    _add_engine(p, "the solve")
     p.set_defaults(run=cmd_solve)
     p = sub.add_parser("frontier", help="cost, emissions, savings and RID against the latency budget")
     p.add_argument("scenario", help="scenario file (.json, .yaml) or - for standard input")
@@ -96,13 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="budgets in ms, e.g. 0,10,25,50,100 (default: the exact frontier at every breakpoint)")
     p.add_argument("--workload", default=None,
                    help="relax only this workload class (the others keep their budgets); default: all")
-    p.add_argument("--engine", choices=("highs", "cvxpy", "network"), default="highs",
-                   help="highs: the same LP in one warm-started HiGHS instance (default); "
-                        "cvxpy: the compiled CVXPY model of record; network: OR-Tools min-cost flow "
-                        "(fastest on large scenarios; objective within a proven ~1e-6 relative bound)")
+    _add_engine(p, "the sweep")
     p.set_defaults(run=cmd_frontier)
     p = sub.add_parser("metrics", help="every metric of docs/model.md for the scenario")
     p.add_argument("scenario", help="scenario file (.json, .yaml) or - for standard input")
+    _add_engine(p, "its single solves and its sweeps (frontier, waterfall)")
     p.set_defaults(run=cmd_metrics)
     return parser
 

@@ -12,17 +12,21 @@ def _records(df) -> list[dict]:
     return df.to_dict(orient="records")
 
 
-def metrics_report(sc: Scenario) -> dict:
+def metrics_report(sc: Scenario, solve_engine: str = "cvxpy", sweep_engine: str = "highs") -> dict:
     """Solution, local baseline and savings, RID and realized relocation,
     the exact uniform frontier (with marginal and average ERoL/CRoL), execution layers,
-    friction waterfall, shadow prices, break-even pairs per workload, digital versus physical."""
+    friction waterfall, shadow prices, break-even pairs per workload, digital versus physical.
+
+    ``solve_engine`` solves the solution and the local baseline (shadow prices come from its
+    duals: NaN for "network"), ``sweep_engine`` the frontier and the waterfall (:mod:`core.engines`)."""
     inp = model_inputs(sc)
-    analysis = Analysis(sc)
+    analysis = Analysis(sc, sweep_engine=sweep_engine, solve_engine=solve_engine)
     sol, local = analysis.solve(inp), analysis.local(inp)
     head = analysis.headline(inp, sol, local)
     physical_summary, corridors = digital_vs_physical(sol, continents=scenario_continents(sc))
     return {
         "scenario": sc.name,
+        "engine": {"solve": solve_engine, "sweep": sweep_engine},
         "solution": sol.summary(),
         "local_baseline": local.summary(),
         "savings": {k: head[k] for k in ("savings_usd", "objective_savings_usd", "carbon_savings_t",

@@ -52,7 +52,21 @@ def _check_solve_output(out: dict):
 def test_solve_prints_model_md_json(scenario_file):
     res = run("solve", scenario_file)
     assert res.returncode == 0, res.stderr
-    _check_solve_output(json.loads(res.stdout))  # stdout is JSON only: no solver banner
+    out = json.loads(res.stdout)  # stdout is JSON only: no solver banner
+    _check_solve_output(out)
+    assert out["engine"] == "cvxpy"  # auto: 2²·1 = 4 arcs ≤ 20 000, the model of record
+
+
+@pytest.mark.parametrize("engine", ["cvxpy", "highs", "network"])
+def test_solve_every_engine_gives_the_hand_placement(scenario_file, engine):
+    # every engine prints the same keys and the hand-worked numbers of _check_solve_output
+    # (the network path within its ~1e-6 relative bound: the checks use rtol 1e-7 / atol 1e-6,
+    # and its gap here is one flow unit, 10 MW / 2**35)
+    res = run("solve", scenario_file, "--engine", engine)
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["engine"] == engine
+    _check_solve_output(out)
 
 
 def test_solve_reads_stdin(scenario_file):
@@ -86,12 +100,12 @@ def test_frontier_with_budgets(scenario_file):
     assert_allclose([p["unserved_mw"] for p in points], [0, 0, 0], atol=1e-7)
 
 
-@pytest.mark.parametrize("engine", ["highs", "cvxpy", "network"])
+@pytest.mark.parametrize("engine", ["highs", "cvxpy", "network", "auto"])
 def test_frontier_engines_give_the_hand_costs(scenario_file, engine):
     res = run("frontier", scenario_file, "--budgets", "0,25", "--engine", engine)
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
-    assert out["engine"] == engine
+    assert out["engine"] == ("highs" if engine == "auto" else engine)  # auto: a sweep is highs
     # as above: C(0) = 10000, C(25) = 8000 (the network path within its ~1e-6 relative bound)
     assert_allclose([p["cost_usd"] for p in out["points"]], [10000, 8000], rtol=1e-6)
 
@@ -157,6 +171,7 @@ def test_metrics_command(scenario_file):
     res = run("metrics", scenario_file)
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
+    assert out["engine"] == {"solve": "cvxpy", "sweep": "highs"}   # auto on 4 arcs
     # solution as in _check_solve_output: C = 8000 $, 6 MW home, 4 MW away; local: C = 10·10·100 = 10000
     assert_allclose([out["solution"]["cost_usd"], out["local_baseline"]["cost_usd"]], [8000, 10000], rtol=1e-7)
     # savings 2000 $; carbon (marginal, the objective's signal) 10·10·0.5 − 42 = 50 − 42 = 8 t
@@ -176,3 +191,28 @@ def test_metrics_command(scenario_file):
     # no frictions: capacity unlimited, all 10 MW away: 10·10·50 = 5000; all on: 2000
     assert wf[0]["frictions_on"] == "none" and wf[-1]["frictions_on"].count(",") == 4
     assert_allclose([wf[0]["savings_usd"], wf[-1]["savings_usd"]], [5000, 2000], rtol=1e-7)
+
+
+@pytest.mark.parametrize("engine", ["cvxpy", "highs", "network"])
+def test_metrics_engine_is_explicit(scenario_file, engine):
+    res = run("metrics", scenario_file, "--engine", engine)
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["engine"] == {"solve": engine, "sweep": engine}
+    # as in test_metrics_command: C = 8000 $, local 10000 $; waterfall ends at savings 2000 $
+    assert_allclose([out["solution"]["cost_usd"], out["local_baseline"]["cost_usd"]], [8000, 10000], rtol=1e-7)
+    assert_allclose(out["friction_waterfall"][-1]["savings_usd"], 2000, rtol=1e-6)
+    assert_allclose([p["cost_usd"] for p in out["frontier"]], [10000, 8000], rtol=1e-6)  # breakpoints 0, 20
+    cap = {r["node"]: r["capacity_shadow_usd_per_mw"] for r in out["shadow_prices"]["capacity"]}
+    if engine == "network":   # no duals: null, never a made-up number
+        assert cap == {"home": None, "away": None}
+    else:                     # (100 − 50)·10 h = 500 $/MW at away
+        assert_allclose([cap["away"], cap["home"]], [500, 0], atol=1e-4)
+
+
+def test_engine_option_on_every_command():
+    for command in ("solve", "frontier", "metrics"):
+        res = run(command, "--help")
+        assert res.returncode == 0 and "--engine" in res.stdout and "auto" in res.stdout, command
+    res = run("solve", "x.json", "--engine", "gurobi")
+    assert res.returncode == 2 and "invalid choice" in res.stderr
