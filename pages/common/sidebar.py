@@ -22,7 +22,7 @@ FRICTION_LABELS = {
     "capacity": ("Capacity limits", "Each compute node takes at most its capacity in MW. Off: unlimited "
                                     "(nodes without capacity still take nothing)."),
     "provider_lock": ("Provider lock", "Work may move only to regions of its own cloud provider (regions "
-                                       "without a provider are not limited)"),
+                                       "without a provider are not limited)."),
 }
 
 
