@@ -32,6 +32,7 @@ bench: install
 
 data: install
 	$(PY) data/build_default_scenario.py
+	$(PY) data/build_world_cloud_scenario.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
