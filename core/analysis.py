@@ -64,10 +64,6 @@ class Analysis:
                 "rid": relocatable_demand_share(inp)}
 
     def frontier(self, inp: ModelInputs, budgets_ms=None, workload: str | None = None) -> pd.DataFrame:
-        if self.sweep_engine == "network":   # no duals to price out with: its own sweep
-            from core.network import frontier_network
-
-            return frontier_network(inp, budgets_ms, workload)
         return frontier(self.sweeper, inp, budgets_ms, workload)
 
     def waterfall(self, inp: ModelInputs, frictions=None) -> pd.DataFrame:

@@ -1,10 +1,13 @@
 """The solver engines of the placement LP, behind one interface, and the rule that picks one.
 
-Every engine has ``solve(inp) -> Solution`` (:class:`~core.solution.Solution`) for inputs of one
-structure (node and workload ids):
+Every engine has ``solve(inp, arcs=None) -> Solution`` (:class:`~core.solution.Solution`) for
+inputs of one structure (node and workload ids); ``arcs`` (:class:`core.arcs.Arcs`) optionally
+lists the relocated arcs ``inp`` admits, as a sweep knows them, so that an engine need not build
+the N×N×K mask again:
 
 * ``cvxpy``: :class:`core.model.PlacementModel`, the compiled CVXPY model of record;
-* ``highs``: :class:`core.highs_lp.HighsLP`, the same LP in one warm-started HiGHS instance;
+* ``highs``: :class:`core.highs_lp.HighsLP`, the same LP in one warm-started HiGHS instance, by
+  column generation (only the arcs that price in become columns);
 * ``network``: :class:`NetworkEngine`, OR-Tools min-cost flow (:mod:`core.network`); it models
   every side constraint of the LP (state locality through pinned supply nodes, capacity through
   compute-to-sink arcs), but its objective is rounded by integer scaling (a proven bound of
@@ -13,6 +16,8 @@ structure (node and workload ids):
 ``auto`` resolves through :func:`choose_engine`.
 """
 from __future__ import annotations
+
+import numpy as np
 
 from core.inputs import ModelInputs
 from core.solution import Solution
@@ -68,13 +73,23 @@ class NetworkEngine:
     def fits(self, inp: ModelInputs) -> bool:
         return inp.node_ids == self.node_ids and inp.workload_ids == self.workload_ids
 
-    def solve(self, inp: ModelInputs) -> Solution:
+    def solve(self, inp: ModelInputs, arcs=None) -> Solution:
         from core.network import solve_network
 
         if not self.fits(inp):
             raise ValueError("these inputs have other nodes or workloads than this engine")
         self.solves += 1
-        return solve_network(inp)
+        return solve_network(inp, allowed=None if arcs is None else _allowed(inp, arcs))
+
+
+def _allowed(inp: ModelInputs, arcs) -> np.ndarray:
+    """[s, r, k] the mask of ``arcs`` plus every home arc with capacity."""
+    n, k = inp.n_nodes, inp.n_workloads
+    allowed = np.zeros(n * n * k, dtype=bool)
+    allowed[arcs.flat] = True
+    allowed = allowed.reshape(n, n, k)
+    allowed[np.arange(n), np.arange(n), :] = (inp.capacity_mw > 0)[:, None]
+    return allowed
 
 
 def make_engine(name: str, node_ids, workload_ids):

@@ -1,11 +1,13 @@
 """The energy–latency frontier: cost, emissions, savings and RID against the latency budget.
 
 C(b) is a non-increasing step function that changes only where b crosses the rtt of an arc, so
-the exact frontier solves at those breakpoints. Between solves it *prices out* the arcs a new
-budget admits: with the duals of the last LP (y[s,k] for demand, π[r] for capacity), an arc whose
+the exact frontier solves at those breakpoints. The sweep is incremental: the candidate arcs are
+sorted by rtt once (:func:`core.arcs.sorted_candidates`), and each breakpoint touches only the
+arcs it admits. With the duals of the last LP (y[s,k] for demand, π[r] for capacity), an arc whose
 reduced cost ``unit objective − y[s,k] + π[r]`` is ≥ 0 cannot improve the optimum, so when every
-newly admitted arc prices out the last solution stays optimal and no LP is solved. The compiled
-model is re-solved with new parameter values, never rebuilt.
+newly admitted arc prices out the last solution stays optimal and no LP is solved (an engine
+without duals solves whenever a new arc is admitted). Every engine of :mod:`core.engines` runs
+behind the same call, ``engine.solve(inputs, arcs=admitted) -> Solution``.
 """
 from __future__ import annotations
 
@@ -14,11 +16,11 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from core.inputs import LAYERS, ModelInputs, feasibility_mask, layer_of_arc, unit_objective_usd_per_mwh
-from core.metrics import relocatable_demand_share
+from core.arcs import SortedArcs, sorted_candidates
+from core.highs_lp import price_tolerance_usd_per_mwh
+from core.inputs import (LAYERS, ModelInputs, feasibility_mask, layer_of_arc, unit_cost_usd_per_mwh,
+                         unit_emissions_t_per_mwh, unit_objective_usd_per_mwh)
 from core.solution import Solution
-
-PRICE_TOL_USD_PER_MWH = 1e-7
 
 
 def budget_vector_ms(inp: ModelInputs, budget_ms: float, workload: str | None = None) -> np.ndarray:
@@ -30,6 +32,13 @@ def budget_vector_ms(inp: ModelInputs, budget_ms: float, workload: str | None = 
     return b
 
 
+def swept_classes(inp: ModelInputs, workload: str | None = None) -> np.ndarray:
+    """[k] True for the classes a sweep relaxes: all (uniform) or only ``workload``."""
+    if workload is None:
+        return np.ones(inp.n_workloads, dtype=bool)
+    return np.asarray(inp.workload_ids) == workload
+
+
 def breakpoints_ms(inp: ModelInputs, workload: str | None = None) -> np.ndarray:
     """0 and every distinct rtt [ms] at which an arc that could carry demand is admitted.
 
@@ -39,76 +48,119 @@ def breakpoints_ms(inp: ModelInputs, workload: str | None = None) -> np.ndarray:
     big = np.full(inp.n_workloads, np.inf)
     admitted = feasibility_mask(inp, big) & (inp.demand_mw > 0)[:, None, :]
     admitted[np.arange(inp.n_nodes), np.arange(inp.n_nodes), :] = False
-    if workload is not None:
-        keep = np.zeros(inp.n_workloads, dtype=bool)
-        keep[inp.workload_ids.index(workload)] = True
-        admitted &= keep[None, None, :]
+    admitted &= swept_classes(inp, workload)[None, None, :]
     rtt = np.broadcast_to(inp.rtt_ms[:, :, None], admitted.shape)[admitted]
     return np.unique(np.concatenate([[0.0], rtt[np.isfinite(rtt)]]))
 
 
-def _layer_mw(sol: Solution) -> dict[str, float]:
-    layer = layer_of_arc(sol.inputs)
-    per_pair = sol.x_mw.sum(axis=2)
-    return {f"{name.replace('-', '_')}_mw": float(per_pair[layer == i].sum()) for i, name in enumerate(LAYERS)}
-
-
-def _point(b: float, sol: Solution, inp: ModelInputs, unit: np.ndarray, solved: bool) -> dict:
-    return {"budget_ms": float(b), "objective_usd": sol.objective_usd, "cost_usd": sol.cost_usd,
-            "emissions_t": sol.emissions_t, "emissions_avg_t": sol.emissions_avg_t,
-            "emissions_marginal_t": sol.emissions_marginal_t, "unserved_mw": sol.unserved_mw,
-            "rid": relocatable_demand_share(inp, unit_usd_per_mwh=unit), "relocated_share": sol.relocated_share,
-            **_layer_mw(sol), "solved": solved}
-
-
-class _Pricer:
-    """Decides whether a newly admitted arc set can improve the last optimum (see module doc)."""
+class _Totals:
+    """A sweep's budget-independent unit terms, to total a placement over its nonzero arcs only
+    (the formulas of :class:`~core.solution.Solution`: C = H·Σ x·unit cost, and so on)."""
 
     def __init__(self, inp: ModelInputs):
-        self.unit = unit_objective_usd_per_mwh(inp)
+        self.inp = inp
+        self.cost = unit_cost_usd_per_mwh(inp).ravel()
+        self.e_avg = unit_emissions_t_per_mwh(inp, inp.carbon_avg_g_per_kwh).ravel()
+        self.e_marg = unit_emissions_t_per_mwh(inp, inp.carbon_marginal_g_per_kwh).ravel()
+        self.layer = np.repeat(layer_of_arc(inp).ravel().astype(np.int8), inp.n_workloads)
+        self.demand_mw = float(inp.demand_mw.sum())
 
-    def improves(self, sol: Solution, new_arcs: np.ndarray) -> bool:
-        y = sol.demand_dual_usd_per_mwh[:, None, :]
-        pi = sol.capacity_dual_usd_per_mwh[None, :, None]
-        reduced = self.unit - y + pi
-        tol = PRICE_TOL_USD_PER_MWH * max(1.0, float(np.abs(self.unit).max()))
-        return bool((reduced[new_arcs] < -tol).any())
+    def row(self, sol: Solution) -> dict:
+        inp, h = self.inp, self.inp.period_hours
+        x = sol.x_mw.ravel()
+        nz = np.flatnonzero(x)
+        mw = x[nz]
+        cost = h * float(mw @ self.cost[nz])
+        e_avg, e_marg = h * float(mw @ self.e_avg[nz]), h * float(mw @ self.e_marg[nz])
+        emissions = e_avg if inp.carbon_signal == "average" else e_marg
+        unserved = float(sol.unserved_by_demand_mw.sum())
+        layer_mw = np.bincount(self.layer[nz], weights=mw, minlength=len(LAYERS))
+        relocated = float(layer_mw[1:].sum())
+        return {"objective_usd": cost + inp.carbon_price_usd_per_t * emissions + h * inp.unserved_usd_per_mwh * unserved,
+                "cost_usd": cost, "emissions_t": emissions, "emissions_avg_t": e_avg,
+                "emissions_marginal_t": e_marg, "unserved_mw": unserved, "rid": None,
+                "relocated_share": relocated / self.demand_mw if self.demand_mw > 0 else 0.0,
+                **{f"{name.replace('-', '_')}_mw": float(v) for name, v in zip(LAYERS, layer_mw)}}
 
 
-def frontier(model, inp: ModelInputs, budgets_ms=None, workload: str | None = None,
+class _Rid:
+    """RID (:func:`core.metrics.relocatable_demand_share`) at any budget vector in O(N·K): the
+    smallest rtt [ms] at which each (s, k) gets an admitted r ≠ s strictly cheaper than home."""
+
+    def __init__(self, inp: ModelInputs, cands: SortedArcs, unit: np.ndarray):
+        n, k = inp.n_nodes, inp.n_workloads
+        home = np.einsum("ssk->sk", unit).ravel()
+        a = cands.arcs
+        better = a.unit_usd_per_mwh < home[a.sk] - 1e-9
+        self.threshold_ms = np.full(n * k, np.inf)
+        np.minimum.at(self.threshold_ms, a.sk[better], cands.rtt_ms[better])
+        self.k_of = np.tile(np.arange(k), n)
+        self.demand = inp.demand_mw.ravel()
+        self.total = float(self.demand.sum())
+
+    def share(self, budget_ms: np.ndarray) -> float:
+        if self.total <= 0:
+            return 0.0
+        return float(self.demand[self.threshold_ms <= budget_ms[self.k_of]].sum() / self.total)
+
+
+def _has_duals(sol: Solution) -> bool:
+    return bool(np.isfinite(sol.demand_dual_usd_per_mwh).all() and np.isfinite(sol.capacity_dual_usd_per_mwh).all())
+
+
+def frontier(engine, inp: ModelInputs, budgets_ms=None, workload: str | None = None,
              exact_pricing: bool = True) -> pd.DataFrame:
     """The frontier as a tidy DataFrame, one row per budget [ms], sorted by budget.
 
+    ``engine``: any engine of :mod:`core.engines` (``solve(inputs, arcs=...) -> Solution``).
     ``budgets_ms=None`` gives the exact frontier at every breakpoint (:func:`breakpoints_ms`).
     ``workload=None`` relaxes every class to b; otherwise only that class (the others as given).
+    ``exact_pricing=False`` solves every point where an arc is admitted (for tests).
     Savings are against the local baseline (every budget 0). Columns: budget_ms, objective_usd,
     cost_usd, emissions_t (objective's signal), emissions_avg_t, emissions_marginal_t, unserved_mw,
     savings_usd, carbon_savings_t, carbon_savings_avg_t, carbon_savings_marginal_t, rid,
     relocated_share, local_mw, regional_mw, energy_oriented_mw, solved (an LP was solved, rather
-    than the point priced out), and the returns on latency (see :func:`returns_on_latency`).
+    than the point priced out or unchanged), and the returns on latency (:func:`returns_on_latency`).
     """
-    budgets = breakpoints_ms(inp, workload) if budgets_ms is None else np.asarray(budgets_ms, dtype=float)
-    order = np.unique(budgets)
-    local = model.solve(replace(inp, budget_ms=np.zeros(inp.n_workloads)))
-    pricer = _Pricer(inp)
-    rows, last, last_mask = [], None, None
-    for b in order:
+    unit = unit_objective_usd_per_mwh(inp)
+    cands = sorted_candidates(inp, unit, swept_classes(inp, workload))
+    if budgets_ms is None:
+        swept = cands.swept_rtt_ms
+        budgets = np.unique(np.concatenate([[0.0], swept[np.isfinite(swept)]]))
+    else:
+        budgets = np.unique(np.asarray(budgets_ms, dtype=float))
+    totals, rid = _Totals(inp), _Rid(inp, cands, unit)
+    tol = price_tolerance_usd_per_mwh(cands.arcs.unit_usd_per_mwh, inp.unserved_usd_per_mwh)
+    local = engine.solve(replace(inp, budget_ms=np.zeros(inp.n_workloads)))
+    rows, last, last_row, last_count = [], None, None, -1
+    for b in budgets:
         b_inp = replace(inp, budget_ms=budget_vector_ms(inp, b, workload))
-        mask = feasibility_mask(b_inp)
-        solve = (last is None or not exact_pricing or (last_mask & ~mask).any()
-                 or pricer.improves(last, mask & ~last_mask))
-        if solve:
-            last = model.solve(b_inp)
+        count = cands.count(b)
+        if last is None:
+            solve = True
+        elif count == last_count:
+            solve = False
+        elif not exact_pricing or not _has_duals(last):
+            solve = True
         else:
-            last = replace(last, inputs=b_inp)
-        last_mask = mask
-        rows.append(_point(b, last, b_inp, pricer.unit, solve))
-    zero = local if workload is None else model.solve(replace(inp, budget_ms=budget_vector_ms(inp, 0.0, workload)))
+            new = cands.slice(last_count, count)
+            reduced = new.reduced_cost_usd_per_mwh(last.demand_dual_usd_per_mwh, last.capacity_dual_usd_per_mwh)
+            solve = bool((reduced < -tol).any())
+        if solve:
+            last = engine.solve(b_inp, arcs=cands.prefix(count))
+            last_row = totals.row(last)
+        last_count = count
+        rows.append({"budget_ms": float(b), **last_row, "rid": rid.share(b_inp.budget_ms), "solved": solve})
+    if workload is None:
+        zero = local
+    else:
+        zero_inp = replace(inp, budget_ms=budget_vector_ms(inp, 0.0, workload))
+        zero = engine.solve(zero_inp, arcs=cands.prefix(cands.count(0.0)))
     return _table(rows, local, inp, zero)
 
 
 def _table(rows: list[dict], local: Solution, inp: ModelInputs, zero: Solution | None = None) -> pd.DataFrame:
-    """The frontier table from :func:`_point` rows: savings against ``local`` and the returns
+    """The frontier table from the sweep's rows: savings against ``local`` and the returns
     on latency against ``zero``, the sweep's own budget-0 solution (default: ``local``)."""
     df = pd.DataFrame(rows)
     df["savings_usd"] = local.cost_usd - df["cost_usd"]

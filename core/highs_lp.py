@@ -1,47 +1,44 @@
-"""The same LP handed to HiGHS directly: the fast path for sweeps (frontier, waterfall).
+"""The same LP handed to HiGHS directly, by column generation: the engine for sweeps and scale.
 
-The CVXPY model of :mod:`core.model` stays the model of record. For a sweep, this builds the LP
-of docs/model.md once as sparse matrices and keeps one ``highspy.Highs`` instance: each solve only
-changes the costs and bounds that differ, so HiGHS restarts from the last optimal basis (a
-relaxed budget only opens column bounds: the old basis stays primal feasible). Tests check that
-it reaches the same optimum as the CVXPY model.
+The CVXPY model of :mod:`core.model` stays the model of record. This keeps one
+``highspy.Highs`` instance whose columns are the home arcs x[s,s,k], the unserved u[s,k] and only
+those relocated arcs that have ever priced in; every other admitted arc is priced against the
+duals of the last optimum (``unit − y[s,k] + π[r]``, :meth:`core.arcs.Arcs.reduced_cost_usd_per_mwh`)
+and added when its reduced cost is negative, until none is. Then the duals are feasible for every
+admitted arc and the optimum is the full LP's (docs/model.md): column generation, exact. Each
+solve only changes the costs and bounds that differ, so HiGHS restarts from the last optimal
+basis (new columns enter at zero, so the basis stays primal feasible).
 
 Rows: demand ``Σ_r x + u = D`` (N·K), capacity ``Σ x ≤ cap`` (N), pinned ``x_home + u ≥ σD`` (N·K).
-Columns: ``x`` (N·N·K, C order [s, r, k]) with upper bound ``D·mask``, then ``u`` (N·K).
+Columns: home x (N·K), u (N·K), then relocated x in the order they were added.
 """
 from __future__ import annotations
 
 import highspy
 import numpy as np
-import scipy.sparse as sp
 
-from core.inputs import ModelInputs, feasibility_mask, unit_objective_usd_per_mwh
+from core.arcs import Arcs, admitted_arcs
+from core.inputs import ModelInputs, home_unit_objective_usd_per_mwh, unit_objective_usd_per_mwh
 from core.model import SolveError, quiet_stdout
 from core.solution import Solution
-from core.terms import capacity_incidence, demand_incidence, home_arcs
+
+PRICE_TOL_USD_PER_MWH = 1e-7
+"""Relative tolerance of pricing: an arc prices in when ``unit − y + π < −tol·max(1, max|unit|)``."""
+
+PURGE_ABOVE_ROWS = 2.0
+"""When the relocated columns outnumber this many times the rows, those nonbasic at zero are
+dropped after a solve (they stay priced: pricing adds them back if they ever price in again).
+The cost of every HiGHS run grows with its columns."""
+
+MAX_NEW_COLUMNS = 4000
+"""At most this many arcs (those of most negative reduced cost) enter per pricing round: the LP
+stays small, and later rounds price the rest against the new duals."""
 
 
-def lp_matrix(n_nodes: int, n_workloads: int) -> sp.csc_matrix:
-    """The constraint matrix (demand, capacity, pinned rows × x, u columns); it depends only on N, K."""
-    n, k = n_nodes, n_workloads
-    n_u = n * k
-    pinned = sp.csr_matrix((np.ones(n_u), (np.arange(n_u), home_arcs(n, k))), shape=(n_u, n * n * k))
-    return sp.vstack([sp.hstack([demand_incidence(n, k), sp.identity(n_u)]),
-                      sp.hstack([capacity_incidence(n, k), sp.csr_matrix((n, n_u))]),
-                      sp.hstack([pinned, sp.identity(n_u)])], format="csc")
-
-
-def lp_bounds(inp: ModelInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Objective [$/MWh], column upper bounds [MW], row lower and upper bounds [MW] of ``inp``."""
-    n_u = inp.n_nodes * inp.n_workloads
-    demand = inp.demand_mw.ravel()
-    cost = np.concatenate([unit_objective_usd_per_mwh(inp).ravel(), np.full(n_u, inp.unserved_usd_per_mwh)])
-    col_upper = np.concatenate([(feasibility_mask(inp) * inp.demand_mw[:, None, :]).ravel(), np.full(n_u, np.inf)])
-    cap = inp.capacity_mw if inp.friction("capacity") else np.full(inp.n_nodes, inp.demand_mw.sum() + 1.0)
-    pinned = (inp.demand_mw * inp.pinned_share[None, :]).ravel() * inp.friction("state_locality")
-    row_lower = np.concatenate([demand, np.full(inp.n_nodes, -np.inf), pinned])
-    row_upper = np.concatenate([demand, cap, np.full(n_u, np.inf)])
-    return cost, col_upper, row_lower, row_upper
+def price_tolerance_usd_per_mwh(unit_usd_per_mwh: np.ndarray, unserved_usd_per_mwh: float) -> float:
+    """The absolute pricing tolerance [$/MWh] for unit objectives ``unit`` and penalty V."""
+    scale = max(1.0, float(unserved_usd_per_mwh), float(np.abs(unit_usd_per_mwh).max(initial=0.0)))
+    return PRICE_TOL_USD_PER_MWH * scale
 
 
 class HighsLP:
@@ -50,23 +47,41 @@ class HighsLP:
     def __init__(self, node_ids: tuple[str, ...], workload_ids: tuple[str, ...]):
         self.node_ids, self.workload_ids = tuple(node_ids), tuple(workload_ids)
         n, k = len(node_ids), len(workload_ids)
-        a = lp_matrix(n, k)
-        self.n_cols, self.n_rows = a.shape[1], a.shape[0]
+        self.n, self.k = n, k
+        nk = n * k
+        self.n_rows = 2 * nk + n
         with quiet_stdout():
             self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
+        self.highs.setOptionValue("presolve", "off")   # warm restarts from a basis skip it anyway
+        self.highs.setOptionValue("simplex_strategy", 4)   # primal: new columns keep the basis primal feasible
+        self.highs.setOptionValue("parallel", "off")       # one thread: no per-run thread set-up
+        sk = np.arange(nk)
+        s = sk // k
+        # rows: demand sk (0..NK), capacity r (NK..NK+N), pinned sk (NK+N..); home (s,k) is in all three
+        home_rows = np.stack([sk, nk + s, nk + n + sk], axis=1).ravel()
+        u_rows = np.stack([sk, nk + n + sk], axis=1).ravel()
         lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = self.n_cols, self.n_rows
-        lp.col_cost_ = np.zeros(self.n_cols)
-        lp.col_lower_, lp.col_upper_ = np.zeros(self.n_cols), np.zeros(self.n_cols)
+        lp.num_col_, lp.num_row_ = 2 * nk, self.n_rows
+        lp.col_cost_ = np.zeros(2 * nk)
+        lp.col_lower_, lp.col_upper_ = np.zeros(2 * nk), np.zeros(2 * nk)
         lp.row_lower_, lp.row_upper_ = np.zeros(self.n_rows), np.zeros(self.n_rows)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
+        lp.a_matrix_.start_ = np.concatenate([np.arange(0, 3 * nk + 1, 3), 3 * nk + np.arange(2, 2 * nk + 1, 2)])
+        lp.a_matrix_.index_ = np.concatenate([home_rows, u_rows]).astype(np.int32)
+        lp.a_matrix_.value_ = np.ones(5 * nk)
         self.highs.passModel(lp)
-        self._cost = np.zeros(self.n_cols)
-        self._col_upper = np.zeros(self.n_cols)
+        self._fixed_cost = np.zeros(2 * nk)        # home x then u
+        self._fixed_upper = np.zeros(2 * nk)
         self._row_lower, self._row_upper = np.zeros(self.n_rows), np.zeros(self.n_rows)
+        self._col_of_arc = np.full(n * n * k, -1, dtype=np.int64)   # flat [s,r,k] -> relocated column
+        self._arc_flat = np.zeros(0, dtype=np.int64)                 # relocated column -> flat
+        self._arc_sk = np.zeros(0, dtype=np.int64)
+        self._arc_cost = np.zeros(0)
+        self._arc_upper = np.zeros(0)
+        self._duals: tuple[np.ndarray, np.ndarray] | None = None   # of the last run, if the LP is unchanged since
         self.solves = 0
+        self.pricing_rounds = 0
 
     @classmethod
     def for_inputs(cls, inp: ModelInputs) -> "HighsLP":
@@ -75,38 +90,157 @@ class HighsLP:
     def fits(self, inp: ModelInputs) -> bool:
         return inp.node_ids == self.node_ids and inp.workload_ids == self.workload_ids
 
-    def _update(self, inp: ModelInputs) -> None:
-        cost, col_upper, row_lower, row_upper = lp_bounds(inp)
-        changed = np.flatnonzero(cost != self._cost).astype(np.int32)
+    @property
+    def n_columns(self) -> int:
+        """Columns in the HiGHS LP now: 2·N·K fixed plus the relocated arcs added so far."""
+        return 2 * self.n * self.k + int(self._arc_flat.size)
+
+    # --- updates ---------------------------------------------------------------------------
+    def _update_rows_and_fixed(self, inp: ModelInputs) -> bool:
+        n, k = self.n, self.k
+        nk = n * k
+        demand = inp.demand_mw.ravel()
+        home_ok = np.repeat(inp.capacity_mw > 0, k)
+        home_cost = home_unit_objective_usd_per_mwh(inp).ravel()
+        cost = np.concatenate([home_cost, np.full(nk, inp.unserved_usd_per_mwh)])
+        upper = np.concatenate([demand * home_ok, np.full(nk, np.inf)])
+        cap = inp.capacity_mw if inp.friction("capacity") else np.full(n, inp.demand_mw.sum() + 1.0)
+        pinned = (inp.demand_mw * inp.pinned_share[None, :]).ravel() * inp.friction("state_locality")
+        row_lower = np.concatenate([demand, np.full(n, -np.inf), pinned])
+        row_upper = np.concatenate([demand, cap, np.full(nk, np.inf)])
+        any_change = False
+        changed = np.flatnonzero(cost != self._fixed_cost).astype(np.int32)
         if changed.size:
             self.highs.changeColsCost(changed.size, changed, cost[changed])
-        changed = np.flatnonzero(col_upper != self._col_upper).astype(np.int32)
+        any_change |= bool(changed.size)
+        changed = np.flatnonzero(upper != self._fixed_upper).astype(np.int32)
         if changed.size:
-            self.highs.changeColsBounds(changed.size, changed, np.zeros(changed.size), col_upper[changed])
+            self.highs.changeColsBounds(changed.size, changed, np.zeros(changed.size), upper[changed])
+        any_change |= bool(changed.size)
         changed = np.flatnonzero((row_lower != self._row_lower) | (row_upper != self._row_upper)).astype(np.int32)
         if changed.size:
             self.highs.changeRowsBounds(changed.size, changed, row_lower[changed], row_upper[changed])
-        self._cost, self._col_upper, self._row_lower, self._row_upper = cost, col_upper, row_lower, row_upper
+        any_change |= bool(changed.size)
+        self._fixed_cost, self._fixed_upper = cost, upper
+        self._row_lower, self._row_upper = row_lower, row_upper
+        return any_change
 
-    def solve(self, inp: ModelInputs) -> Solution:
-        """Update what changed and re-solve from the last basis; raises :class:`SolveError`."""
-        if not self.fits(inp):
-            raise ValueError("these inputs have other nodes or workloads than this LP")
-        self._update(inp)
+    def _update_arc_columns(self, inp: ModelInputs, arcs: Arcs, col: np.ndarray) -> bool:
+        """Costs and bounds of the relocated columns: admitted ones get D[s,k], the others 0;
+        True when any changed."""
+        inside = col >= 0
+        cost = self._arc_cost.copy()
+        cost[col[inside]] = arcs.unit_usd_per_mwh[inside]
+        upper = np.zeros(self._arc_flat.size)
+        upper[col[inside]] = inp.demand_mw.ravel()[arcs.sk[inside]]
+        first = 2 * self.n * self.k
+        changed_cost = np.flatnonzero(cost != self._arc_cost)
+        if changed_cost.size:
+            self.highs.changeColsCost(changed_cost.size, (first + changed_cost).astype(np.int32), cost[changed_cost])
+        changed_upper = np.flatnonzero(upper != self._arc_upper)
+        if changed_upper.size:
+            self.highs.changeColsBounds(changed_upper.size, (first + changed_upper).astype(np.int32),
+                                        np.zeros(changed_upper.size), upper[changed_upper])
+        self._arc_cost, self._arc_upper = cost, upper
+        return bool(changed_cost.size or changed_upper.size)
+
+    def _add_columns(self, inp: ModelInputs, arcs: Arcs) -> None:
+        nk, m = self.n * self.k, len(arcs)
+        rows = np.stack([arcs.sk, nk + arcs.r], axis=1).ravel().astype(np.int32)
+        upper = inp.demand_mw.ravel()[arcs.sk]
+        self.highs.addCols(m, arcs.unit_usd_per_mwh.astype(float), np.zeros(m), upper,
+                           2 * m, np.arange(0, 2 * m, 2, dtype=np.int32), rows, np.ones(2 * m))
+        start = self._arc_flat.size
+        self._col_of_arc[arcs.flat] = start + np.arange(m)
+        self._arc_flat = np.concatenate([self._arc_flat, arcs.flat])
+        self._arc_sk = np.concatenate([self._arc_sk, arcs.sk])
+        self._arc_cost = np.concatenate([self._arc_cost, arcs.unit_usd_per_mwh])
+        self._arc_upper = np.concatenate([self._arc_upper, upper])
+
+    def _run(self) -> tuple[np.ndarray, np.ndarray]:
         self.highs.run()
         status = self.highs.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
             raise SolveError(f"HiGHS: {self.highs.modelStatusToString(status)}")
+        row_dual = np.asarray(self.highs.getSolution().row_dual)
+        nk = self.n * self.k
+        return row_dual[:nk].reshape(self.n, self.k), -row_dual[nk: nk + self.n]
+
+    # --- solve -----------------------------------------------------------------------------
+    def solve(self, inp: ModelInputs, arcs: Arcs | None = None) -> Solution:
+        """Update what changed and re-solve from the last basis; raises :class:`SolveError`.
+
+        ``arcs``: the relocated arcs ``inp`` admits (D > 0), when the caller has them (a sweep);
+        otherwise they come from ``inp``'s mask.
+        """
+        if not self.fits(inp):
+            raise ValueError("these inputs have other nodes or workloads than this LP")
+        if arcs is None:
+            arcs = admitted_arcs(inp, unit_objective_usd_per_mwh(inp))
+        changed = self._update_rows_and_fixed(inp)
+        col = self._col_of_arc[arcs.flat]
+        changed |= self._update_arc_columns(inp, arcs, col)
+        tol = price_tolerance_usd_per_mwh(arcs.unit_usd_per_mwh, inp.unserved_usd_per_mwh)
+        outside = arcs.take(np.flatnonzero(col < 0))
+        # the last duals still hold when nothing but new arcs changed: price those before running
+        duals = None if changed else self._duals
+        while True:
+            if duals is None:
+                duals = self._run()
+            entered, outside = self._price_in(inp, outside, *duals, tol)
+            if not entered:
+                break
+            duals = None
+        self._duals = duals
         self.solves += 1
-        n, k = inp.n_nodes, inp.n_workloads
-        n_x = n * n * k
-        sol = self.highs.getSolution()
-        col = np.asarray(sol.col_value)
-        row_dual = np.asarray(sol.row_dual)
-        x = np.clip(col[:n_x], 0.0, None).reshape(n, n, k)
-        u = np.clip(col[n_x:], 0.0, None).reshape(n, k)
-        demand_dual = row_dual[: n * k].reshape(n, k)        # marginal cost of demand [$/MWh]
-        capacity_dual = -row_dual[n * k: n * k + n]           # value of capacity [$/MWh] ≥ 0
-        if not inp.friction("capacity"):
-            capacity_dual = np.zeros(n)
-        return Solution(inp, x, u, demand_dual, capacity_dual, "optimal", "HIGHS-warm")
+        sol = self._solution(inp, *duals)
+        if self._arc_flat.size > PURGE_ABOVE_ROWS * self.n_rows:
+            self._purge()
+        return sol
+
+    def _purge(self) -> None:
+        """Delete the relocated columns that are nonbasic at zero; the basis stays valid, the
+        solution does not (the next solve runs HiGHS again)."""
+        first = 2 * self.n * self.k
+        status = np.asarray([int(s) for s in self.highs.getBasis().col_status[first:]])
+        values = np.asarray(self.highs.getSolution().col_value[first:])
+        drop = (status != int(highspy.HighsBasisStatus.kBasic)) & (values <= 0.0)
+        if not drop.any():
+            return
+        gone = np.flatnonzero(drop)
+        self._duals = None
+        self.highs.deleteCols(gone.size, (first + gone).astype(np.int32))
+        keep = ~drop
+        self._col_of_arc[self._arc_flat[drop]] = -1
+        self._arc_flat, self._arc_sk = self._arc_flat[keep], self._arc_sk[keep]
+        self._arc_cost, self._arc_upper = self._arc_cost[keep], self._arc_upper[keep]
+        self._col_of_arc[self._arc_flat] = np.arange(self._arc_flat.size)
+
+    def _price_in(self, inp: ModelInputs, outside: Arcs, y: np.ndarray, pi: np.ndarray,
+                  tol: float) -> tuple[bool, Arcs]:
+        """Add the arcs of ``outside`` that price in against (y, π); (any added, the rest)."""
+        self.pricing_rounds += 1
+        if not len(outside):
+            return False, outside
+        reduced = outside.reduced_cost_usd_per_mwh(y, pi)
+        enter = np.flatnonzero(reduced < -tol)
+        if not enter.size:
+            return False, outside
+        if enter.size > MAX_NEW_COLUMNS:
+            enter = enter[np.argpartition(reduced[enter], MAX_NEW_COLUMNS)[:MAX_NEW_COLUMNS]]
+        self._add_columns(inp, outside.take(enter))
+        keep = np.ones(len(outside), dtype=bool)
+        keep[enter] = False
+        return True, outside.take(np.flatnonzero(keep))
+
+    def _solution(self, inp: ModelInputs, y: np.ndarray, pi: np.ndarray) -> Solution:
+        n, k = self.n, self.k
+        nk = n * k
+        col = np.clip(np.asarray(self.highs.getSolution().col_value), 0.0, None)
+        x = np.zeros(n * n * k)
+        home = (np.arange(n)[:, None] * (n + 1) * k + np.arange(k)[None, :]).ravel()  # flat of (s,s,k)
+        x[home] = col[:nk]
+        x[self._arc_flat] = col[2 * nk:]
+        u = col[nk:2 * nk].reshape(n, k)
+        capacity_dual = pi if inp.friction("capacity") else np.zeros(n)
+        return Solution(inp, x.reshape(n, n, k), u, y, capacity_dual, "optimal", "HIGHS-colgen")

@@ -200,6 +200,13 @@ def unit_objective_usd_per_mwh(inp: ModelInputs) -> np.ndarray:
             + inp.carbon_price_usd_per_t * unit_emissions_t_per_mwh(inp, inp.carbon_g_per_kwh))
 
 
+def home_unit_objective_usd_per_mwh(inp: ModelInputs) -> np.ndarray:
+    """[s, k] the unit objective of running at home (r = s): ``PUE[s]·(p[s] + τ·c[s]/1000)``, the
+    diagonal of :func:`unit_objective_usd_per_mwh` in O(N·K) (no ω, no transfer at home)."""
+    per_node = inp.pue * (inp.price_usd_per_mwh + inp.carbon_price_usd_per_t * inp.carbon_g_per_kwh / 1000.0)
+    return np.repeat(per_node[:, None], inp.n_workloads, axis=1)
+
+
 def layer_of_arc(inp: ModelInputs) -> np.ndarray:
     """[s, r] execution layer: 0 local (r = s), 1 regional (rtt ≤ regional_ms), 2 energy-oriented."""
     layer = np.where(inp.rtt_ms <= inp.regional_ms, 1, 2)

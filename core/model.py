@@ -77,8 +77,11 @@ class PlacementModel:
         """True when ``inp`` has this model's structure (same node and workload ids, in order)."""
         return inp.node_ids == self.node_ids and inp.workload_ids == self.workload_ids
 
-    def solve(self, inp: ModelInputs | Scenario) -> Solution:
-        """Set every parameter from ``inp`` and solve; raises :class:`SolveError` on failure."""
+    def solve(self, inp: ModelInputs | Scenario, arcs=None) -> Solution:
+        """Set every parameter from ``inp`` and solve; raises :class:`SolveError` on failure.
+
+        ``arcs`` (the admitted relocated arcs a sweep passes every engine, :mod:`core.arcs`) is not
+        needed: the compiled model takes its mask from ``inp`` itself."""
         if isinstance(inp, Scenario):
             inp = model_inputs(inp)
         if not self.fits(inp):

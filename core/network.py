@@ -3,8 +3,8 @@
 The LP is a transportation problem with capacities, so OR-Tools' ``SimpleMinCostFlow`` (a
 cost-scaling push-relabel network solver) solves it directly. The CVXPY model
 (:class:`core.model.PlacementModel`) stays the model of record; this module is a second,
-explicitly chosen solver for the same optimum (call :func:`solve_network` or
-:func:`frontier_network`; nothing picks it for you).
+explicitly chosen solver for the same optimum (:func:`solve_network`, or ``--engine network``;
+``auto`` never picks it).
 
 Network (only arcs that the mask allows and that carry demand, D[s,k] > 0, are built):
 
@@ -41,13 +41,11 @@ of record.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from ortools.graph.python.min_cost_flow import SimpleMinCostFlow
 
-from core.frontier import _point, _table, breakpoints_ms, budget_vector_ms
 from core.inputs import ModelInputs, feasibility_mask, unit_objective_usd_per_mwh
 from core.solution import Solution
 
@@ -242,11 +240,12 @@ def _solve(inp: ModelInputs, net: _Network) -> Solution:
                     "optimal", SOLVER_NAME)
 
 
-def solve_network(inp: ModelInputs, hubs: bool = True) -> Solution:
+def solve_network(inp: ModelInputs, hubs: bool = True, allowed: np.ndarray | None = None) -> Solution:
     """Solve the single-period LP of ``inp`` as a min-cost flow (OR-Tools); duals are NaN.
 
     The placement is optimal for the LP within :func:`objective_error_bound_usd` (module doc).
     ``hubs=False`` builds one arc per allowed (s, r, k) instead of sharing hubs (see :func:`_build`).
+    ``allowed``: ``inp``'s feasibility mask [s, r, k] when the caller has it (a sweep).
     """
     if inp.demand_mw.sum() <= 0:
         n, k = inp.n_nodes, inp.n_workloads
@@ -254,7 +253,7 @@ def solve_network(inp: ModelInputs, hubs: bool = True) -> Solution:
                         np.full(n, np.nan), "optimal", SOLVER_NAME)
     unit = unit_objective_usd_per_mwh(inp)
     rel = relocated_unit_usd_per_mwh(unit) if hubs else None
-    return _solve(inp, _build(inp, feasibility_mask(inp), unit, rel))
+    return _solve(inp, _build(inp, feasibility_mask(inp) if allowed is None else allowed, unit, rel))
 
 
 def objective_error_bound_usd(inp: ModelInputs) -> float:
@@ -276,43 +275,3 @@ def objective_error_bound_usd(inp: ModelInputs) -> float:
     cost_term = total / sc.cost_per_usd                       # 2 × ½ unit × D_total
     flow_term = inp.unserved_usd_per_mwh * (2 * n * k + n) / sc.flow_per_mw
     return inp.period_hours * (cost_term + flow_term)
-
-
-def frontier_network(inp: ModelInputs, budgets_ms=None, workload: str | None = None,
-                     hubs: bool = True) -> pd.DataFrame:
-    """:func:`core.frontier.frontier` solved by the network fast path, with the same columns.
-
-    ``budgets_ms=None`` gives the exact frontier (every breakpoint); ``workload`` relaxes one class
-    only. Each budget gets a network of only the arcs it admits (faster than one network of the
-    largest budget with zero capacities on the rest), with hubs unless ``hubs=False``. A budget
-    that admits no new demand-carrying arc has the same LP as the last one: its placement is
-    reused (``solved`` False).
-    """
-    budgets = breakpoints_ms(inp, workload) if budgets_ms is None else np.asarray(budgets_ms, dtype=float)
-    unit = unit_objective_usd_per_mwh(inp)
-    rel = relocated_unit_usd_per_mwh(unit) if hubs else None
-    carries = (inp.demand_mw > 0)[:, None, :]
-
-    def solve(b_inp: ModelInputs, mask: np.ndarray) -> Solution:
-        return _solve(b_inp, _build(b_inp, mask, unit, rel)) if inp.demand_mw.sum() > 0 else solve_network(b_inp, hubs)
-
-    def sweep_inputs(b: float, wl: str | None) -> tuple[ModelInputs, np.ndarray]:
-        b_inp = replace(inp, budget_ms=budget_vector_ms(inp, b, wl))
-        return b_inp, feasibility_mask(b_inp) & carries
-
-    local_inp, local_mask = sweep_inputs(0.0, None)
-    local = solve(local_inp, local_mask)
-    rows, last, last_mask = [], None, None
-    for b in np.unique(budgets):
-        b_inp, mask = sweep_inputs(b, workload)
-        solved = last is None or not np.array_equal(mask, last_mask)
-        if not solved:
-            last = replace(last, inputs=b_inp)
-        elif np.array_equal(mask, local_mask):
-            last = replace(local, inputs=b_inp)
-        else:
-            last = solve(b_inp, mask)
-        last_mask = mask
-        rows.append(_point(b, last, b_inp, unit, solved))
-    zero = local if workload is None else solve(*sweep_inputs(0.0, workload))
-    return _table(rows, local, inp, zero)

@@ -14,7 +14,8 @@ from numpy.testing import assert_allclose
 from core.frontier import frontier
 from core.inputs import feasibility_mask, model_inputs, unit_objective_usd_per_mwh
 from core.model import PlacementModel
-from core.network import (FLOW_BITS, _build, _solve, frontier_network, objective_error_bound_usd,
+from core.engines import NetworkEngine
+from core.network import (FLOW_BITS, _build, _solve, objective_error_bound_usd,
                           relocated_unit_usd_per_mwh, solve_network)
 from core.scenario import parse_scenario
 
@@ -109,6 +110,11 @@ def _frontier_case(random_scenario, seed):
     d["objective"] = dict(d["objective"], carbon_price_usd_per_t=0.0)  # cost = objective − H·V·Σu
     inp = model_inputs(parse_scenario(d))
     return inp, PlacementModel(inp.node_ids, inp.workload_ids)
+
+
+def frontier_network(inp, budgets=None, workload=None):
+    """The one frontier sweep with the network engine behind it."""
+    return frontier(NetworkEngine(inp.node_ids, inp.workload_ids), inp, budgets, workload)
 
 
 def _assert_frontiers_equal(net, ref, inp):
