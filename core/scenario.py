@@ -427,12 +427,17 @@ def loads_scenario(text: str | bytes, fmt: str = "json") -> Scenario:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read a scenario file (.json, .yaml or .yml); ``"-"`` reads standard input."""
+    """Read a scenario file (.json, .yaml or .yml), or a folder of CSV files
+    (:mod:`core.scenario_csv`); ``"-"`` reads standard input."""
     import sys
 
     if str(path) == "-":
         return loads_scenario(sys.stdin.read())
     p = Path(path)
+    if p.is_dir():
+        from core.scenario_csv import read_scenario_dir     # it builds on this module
+
+        return read_scenario_dir(p)
     try:
         text = p.read_bytes()
     except OSError as exc:

@@ -8,6 +8,7 @@ import streamlit as st
 
 from core.briefing import FLAG_WORDS, FLAGS, edit_lines
 from core.model import SolveError
+from core import scenario_csv
 from core.scenario import MAX_SCENARIO_BYTES, Scenario, ScenarioError, loads_scenario
 from core.setting_change import headline_delta
 from pages.common import datafiles, editing, state
@@ -18,12 +19,13 @@ FLAG_HELP = ("measured: a published figure · estimate: our reading of published
              "modelling choice · user edit: differs from the default data set · not documented: a region "
              "or class the default data set does not have")
 TABS = ["Regions", "Workloads", "Demand", "Round-trip times", "Settings", "Files"]
-# this page's own session keys
-TAB, DONE, PENDING = "data_tab", "data_upload_done", "data_upload_pending"
+# this page's own session keys: the tab, and the two uploaders (each with "<key>_done", "<key>_pending")
+TAB, UPLOAD, CSV_UPLOAD = "data_tab", "data_upload", "data_csv_upload"
+# the numbers of "what your last edit changed": label, headline key, format, delta colour (comments,
+# not docstrings, here: Streamlit's "magic" shows a bare string at a page's top level on the page)
 LAST_EDIT = (("Savings vs local", "savings_usd", fmt_usd, "normal"), ("Energy cost", "cost_usd", fmt_usd, "inverse"),
              ("Emissions, average", "emissions_avg_t", fmt_t, "inverse"),
              ("Emissions, marginal", "emissions_marginal_t", fmt_t, "inverse"))
-"""The numbers of "what your last edit changed": label, headline key, format, delta colour."""
 
 sc = state.current_scenario()
 default = state.default_scenario()
@@ -144,6 +146,7 @@ def _count_words(counts: pd.DataFrame, subject: str) -> str:
     return ", ".join(words) or "none"
 
 
+# why the default prices are what a data centre pays (data/SOURCES.md, "Price")
 PRICE_BASIS = (
     "**Price basis.** Each region's price is what a large data centre pays for a megawatt-hour delivered,"
     " before VAT. A 50 MW site uses about 440 GWh a year. That is the largest band in EU price statistics"
@@ -160,7 +163,6 @@ PRICE_BASIS = (
     "local large-user tariff, also an estimate. Real data centres often buy through long-term contracts "
     "or power-purchase agreements at other prices, which we do not model. You can edit any price on this "
     "page.")
-"""Why the default prices are what a data centre pays (data/SOURCES.md, "Price")."""
 
 
 def _sources_summary(nodes_shown: pd.DataFrame, workloads_shown: pd.DataFrame, rtt: pd.DataFrame,
@@ -222,17 +224,23 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def _replace(file_id: str, name: str, new: Scenario) -> None:
+def _names(names: list[str]) -> tuple[str, str]:
+    """ "a.csv, b.csv and c.csv" and its verb ("was" / "were")."""
+    text = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return text, "was" if len(names) == 1 else "were"
+
+
+def _replace(key: str, file_id: str, name: str, new: Scenario) -> None:
     """Make an uploaded scenario the base and current one; the result is shown in the Files tab."""
     state.set_base_scenario(new)
     ss = st.session_state
-    ss.pop(PENDING, None)
+    ss.pop(f"{key}_pending", None)
     regions = _count(len(new.nodes), "region", "regions")
     classes = _count(len(new.workloads), "workload class", "workload classes")
-    ss[DONE] = (file_id, "success", f"Loaded {name}: scenario “{new.name}”, {regions}, {classes}.")
+    ss[f"{key}_done"] = (file_id, "success", f"Loaded {name}: scenario “{new.name}”, {regions}, {classes}.")
 
 
-def _confirm(file_id: str, name: str, new: Scenario, edits: list[str]) -> None:
+def _confirm(key: str, file_id: str, name: str, new: Scenario, edits: list[str]) -> None:
     """Ask before an upload replaces the session's edits; nothing is lost until "Replace"."""
     ss = st.session_state
     with st.container(border=True):
@@ -241,46 +249,62 @@ def _confirm(file_id: str, name: str, new: Scenario, edits: list[str]) -> None:
         shown = edits[:6] + ([f"and {len(edits) - 6} more"] if len(edits) > 6 else [])
         st.caption("Your edits: " + "; ".join(shown) + ".")
         buttons = st.container(horizontal=True, wrap=True)     # wraps on a narrow screen, never cut
-        if buttons.button("Replace", type="primary", key="data_upload_replace", icon=":material/upload_file:"):
-            _replace(file_id, name, new)
+        if buttons.button("Replace", type="primary", key=f"{key}_replace", icon=":material/upload_file:"):
+            _replace(key, file_id, name, new)
             st.rerun()
-        if buttons.button("Keep my edits", key="data_upload_keep", icon=":material/undo:"):
-            ss.pop(PENDING, None)
-            ss[DONE] = (file_id, "info", f"{name} was not loaded; your edits are kept. Upload the file again "
-                                         "to be asked again.")
+        if buttons.button("Keep my edits", key=f"{key}_keep", icon=":material/undo:"):
+            ss.pop(f"{key}_pending", None)
+            ss[f"{key}_done"] = (file_id, "info", f"Not loaded: {name}; your edits are kept. Upload again to be "
+                                                  "asked again.")
             st.rerun()
         buttons.download_button("Download my edited scenario", sc.to_json(indent=2), f"{_stem(sc)}.json",
                                 "application/json", icon=":material/download:", on_click="ignore",
                                 help="Save the scenario with your edits before replacing it.")
 
 
-def _upload(up) -> None:
-    """Read an uploaded scenario once per file: refuse it with the field named, load it, or, when
-    the session has edits against its base scenario, ask first (see :func:`_confirm`)."""
+def _read_scenario_file(up) -> Scenario:
+    """The scenario of an uploaded JSON or YAML file."""
+    if up.size > MAX_SCENARIO_BYTES:
+        raise ScenarioError("", f"the file is {up.size:,} bytes; the limit is {MAX_SCENARIO_BYTES:,}")
+    return loads_scenario(up.getvalue(), "yaml" if up.name.lower().endswith((".yaml", ".yml")) else "json")
+
+
+def _read_csv_files(ups: list) -> Scenario:
+    """The scenario of uploaded CSV files, settings.json and/or a zip of them (:mod:`core.scenario_csv`)."""
+    for up in ups:
+        if up.size > MAX_SCENARIO_BYTES:
+            raise ScenarioError("", f"{up.name} is {up.size:,} bytes; the limit is {MAX_SCENARIO_BYTES:,}")
+    return scenario_csv.scenario_from_files(scenario_csv.collect_files((up.name, up.getvalue()) for up in ups))
+
+
+def _upload(key: str, ups: list, read) -> None:
+    """Read an upload (the files ``ups``, read together by ``read``) once per set of files: refuse
+    it with the file and field named (the scenario stays), load it, or, when the session has edits
+    against its base scenario, ask first (see :func:`_confirm`)."""
     ss = st.session_state
-    if up is None:
-        ss.pop(PENDING, None)
+    done_key, pending_key = f"{key}_done", f"{key}_pending"
+    if not ups:
+        ss.pop(pending_key, None)
         return
-    done = ss.get(DONE)
-    if done is None or done[0] != up.file_id:
-        fmt = "yaml" if up.name.lower().endswith((".yaml", ".yml")) else "json"
+    file_id = "|".join(up.file_id for up in ups)
+    name, verb = _names([up.name for up in ups])
+    done = ss.get(done_key)
+    if done is None or done[0] != file_id:
         try:
-            if up.size > MAX_SCENARIO_BYTES:
-                raise ScenarioError("", f"the file is {up.size:,} bytes; the limit is {MAX_SCENARIO_BYTES:,}")
-            new = loads_scenario(up.getvalue(), fmt)
+            new = read(ups)
         except ScenarioError as exc:
-            ss[DONE] = (up.file_id, "error", f"{up.name} was not loaded: {exc}")
+            ss[done_key] = (file_id, "error", f"{name} {verb} not loaded: {exc}")
         else:
-            ss[DONE] = (up.file_id, None, None)
-            ss[PENDING] = (up.file_id, up.name, new)
-    pending = ss.get(PENDING)
-    if pending and pending[0] == up.file_id:
+            ss[done_key] = (file_id, None, None)
+            ss[pending_key] = (file_id, name, new)
+    pending = ss.get(pending_key)
+    if pending and pending[0] == file_id:
         edits = edit_lines(state.base_scenario(), state.current_scenario())
         if not edits:                           # nothing of the user's to lose: load it
-            _replace(*pending)
+            _replace(key, *pending)
             st.rerun()
-        _confirm(*pending, edits)
-    kind, text = ss[DONE][1:]
+        _confirm(key, *pending, edits)
+    kind, text = ss[done_key][1:]
     show = {"error": (st.error, ":material/error:"), "success": (st.success, ":material/check_circle:"),
             "info": (st.info, ":material/info:")}
     if kind in show:
@@ -288,7 +312,7 @@ def _upload(up) -> None:
 
 
 nodes_shown = _with_provenance(editing.nodes_table(sc), datafiles.region_provenance(), editing.nodes_table(default),
-                               editing.NODE_PROVENANCE, ["name", "country", "residency_zone"])
+                               editing.NODE_PROVENANCE, ["name", "country", "residency_zone", "provider"])
 workloads_shown = _with_provenance(editing.workloads_table(sc), datafiles.workload_provenance(),
                                    editing.workloads_table(default), editing.WORKLOAD_PROVENANCE, ["name"])
 rtt_table = editing.rtt_table(state.current_inputs())
@@ -304,7 +328,7 @@ with tab_regions:
     shown = nodes_shown
     # the values first (they fit at 1440 px), then their quality flags, location, and the wide sources last
     order = ["id", "name", "residency_zone", "price_usd_per_mwh", "carbon_avg_g_per_kwh", "carbon_marginal_g_per_kwh",
-             "pue", "capacity_mw"]
+             "pue", "capacity_mw", "provider"]
     flags = _provenance_order(shown, ["price", "carbon_avg", "carbon_marginal", "pue", "capacity", "coords"])
     order += [c for c in flags if c.endswith("_flag") and c != "coords_flag"] + ["country", "lat", "lon"] + \
              [c for c in ("coords_flag",) if c in shown.columns] + [c for c in flags if c.endswith("_source")]
@@ -319,6 +343,9 @@ with tab_regions:
             "country": cc.TextColumn("Country", help="ISO country code"),
             "residency_zone": cc.TextColumn("Residency", width=100,
                                             help="Data-residency zone (EU, IN, …); empty: no residency zone"),
+            "provider": cc.TextColumn("Provider", width=90,
+                                      help="Cloud provider (aws, azure, gcp, …); empty: none. Only the provider "
+                                           "lock (sidebar) reads it: work then moves only within one provider."),
             "price_usd_per_mwh": cc.NumberColumn("Price ($/MWh)", min_value=0, format="%.1f", width=115,
                                                  help="Electricity price, $ per MWh"),
             "carbon_avg_g_per_kwh": cc.NumberColumn("CO₂ avg (g/kWh)", min_value=0, format="%.0f", width=140,
@@ -428,13 +455,28 @@ with tab_files:
                    "reset goes back to the default.")
         up = st.file_uploader("Scenario file", type=["json", "yaml", "yml"], key="data_upload",
                               help="Validated before use: an error names the field to fix.")
-        _upload(up)
+        _upload(UPLOAD, [up] if up is not None else [], lambda ups: _read_scenario_file(ups[0]))
+        st.subheader("Import CSV files")
+        st.caption(f"Your own regions from a spreadsheet: {', '.join(scenario_csv.REQUIRED_FILES)}, optionally "
+                   f"{scenario_csv.RTT} (the given round trips; the others come from the distance model) and "
+                   f"{scenario_csv.SETTINGS} (the other settings; defaults without it), or one zip of them, as "
+                   "“Scenario (CSV files)” downloads them. The columns are the scenario's field names, as in the "
+                   "tables on this page, with the units in the names (price_usd_per_mwh: $/MWh; the list is below "
+                   "the downloads). A file that cannot be used is refused with its file, row (the header is row 1) "
+                   "and column, and the current scenario stays.")
+        ups = st.file_uploader("CSV files", type=["csv", "json", "zip"], accept_multiple_files=True, key=CSV_UPLOAD,
+                               help="Select the files together (or one zip); validated before use.")
+        _upload(CSV_UPLOAD, list(ups or []), _read_csv_files)
     with right:
         st.subheader("Download")
         stem = _stem(sc)
         st.download_button("Scenario (JSON)", sc.to_json(indent=2), f"{stem}.json", "application/json",
                            icon=":material/download:", on_click="ignore",
                            help="The scenario with every edit; upload it again or run `python -m core solve` on it.")
+        st.download_button("Scenario (CSV files)", scenario_csv.scenario_zip(sc, stem), f"{stem}-csv.zip",
+                           "application/zip", icon=":material/download:", on_click="ignore",
+                           help=f"One zip of {', '.join(scenario_csv.FILES)} in a folder {stem}/: edit them in a "
+                                f"spreadsheet, import them here, or run `python -m core solve {stem}/`.")
         sol = state.solution()
         st.download_button("Placement (CSV)", sol.placement.to_csv(index=False), f"{stem}-placement.csv",
                            "text/csv", icon=":material/download:", on_click="ignore",
@@ -448,3 +490,10 @@ with tab_files:
         st.download_button("Summary (JSON)", json.dumps(summary, indent=2), f"{stem}-summary.json",
                            "application/json", icon=":material/download:", on_click="ignore",
                            help="The headline numbers: cost and savings ($), emissions (tCO₂), RID, ERoL, CRoL.")
+    with st.expander("The CSV files' columns"):
+        st.dataframe(scenario_csv.columns_table(), hide_index=True,
+                     column_config={"required": cc.CheckboxColumn("In the header", help="Must be in the header row; "
+                                                                  "other columns may be left out and take their "
+                                                                  "default"),
+                                    "file": "File", "column": "Column", "unit": "Unit",
+                                    "meaning": cc.TextColumn("Meaning", width="large")})

@@ -15,11 +15,11 @@ import pandas as pd
 
 from core.inputs import ModelInputs
 from core.scenario import Scenario
+from core.scenario_csv import DEMAND_COLUMNS, NODE_COLUMNS, WORKLOAD_COLUMNS
 
-NODE_FIELDS = ["name", "country", "residency_zone", "price_usd_per_mwh", "carbon_avg_g_per_kwh",
-               "carbon_marginal_g_per_kwh", "pue", "capacity_mw", "lat", "lon"]
-WORKLOAD_FIELDS = ["name", "latency_budget_ms", "state_pinned_share", "gb_per_mwh", "migration_overhead",
-                   "residency_bound"]
+# the tables' columns are the scenario's field names, as in the CSV files (core.scenario_csv)
+NODE_FIELDS = list(NODE_COLUMNS[1:])            # every column but the id
+WORKLOAD_FIELDS = list(WORKLOAD_COLUMNS[1:])
 SETTINGS = [  # dotted path, label, unit
     ("period_hours", "Period", "h"),
     ("regional_ms", "Regional layer threshold", "ms"),
@@ -134,7 +134,7 @@ def workloads_table(sc: Scenario) -> pd.DataFrame:
 
 def demand_table(sc: Scenario) -> pd.DataFrame:
     """The demand entries as given (node, workload, mw)."""
-    return pd.DataFrame([d.model_dump() for d in sc.demand], columns=["node", "workload", "mw"])
+    return pd.DataFrame([d.model_dump() for d in sc.demand], columns=list(DEMAND_COLUMNS))
 
 
 def settings_table(sc: Scenario) -> pd.DataFrame:
@@ -185,7 +185,7 @@ def demand_records(after: pd.DataFrame) -> list[dict]:
     """The edited demand table as scenario entries (empty rows dropped, the rest validated later)."""
     rows = []
     for rec in after.to_dict("records"):
-        rec = {k: _plain(rec.get(k)) for k in ("node", "workload", "mw")}
+        rec = {k: _plain(rec.get(k)) for k in DEMAND_COLUMNS}
         if all(v is None for v in rec.values()):
             continue
         rows.append(rec)
