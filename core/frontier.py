@@ -18,7 +18,7 @@ import pandas as pd
 
 from core.arcs import SortedArcs, sorted_candidates
 from core.highs_lp import price_tolerance_usd_per_mwh
-from core.inputs import (LAYERS, ModelInputs, feasibility_mask, layer_of_arc, unit_cost_usd_per_mwh,
+from core.inputs import (ModelInputs, feasibility_mask, layer_of_arc, unit_cost_usd_per_mwh,
                          unit_emissions_t_per_mwh, unit_objective_usd_per_mwh)
 from core.solution import Solution
 
@@ -54,15 +54,18 @@ def breakpoints_ms(inp: ModelInputs, workload: str | None = None) -> np.ndarray:
 
 
 class _Totals:
-    """A sweep's budget-independent unit terms, to total a placement over its nonzero arcs only
-    (the formulas of :class:`~core.solution.Solution`: C = H·Σ x·unit cost, and so on)."""
+    """A sweep's budget-independent unit terms, to total a placement over its nonzero arcs (the
+    formulas of :class:`~core.solution.Solution`: C = H·Σ x·unit cost, and so on)."""
 
     def __init__(self, inp: ModelInputs):
         self.inp = inp
-        self.cost = unit_cost_usd_per_mwh(inp).ravel()
-        self.e_avg = unit_emissions_t_per_mwh(inp, inp.carbon_avg_g_per_kwh).ravel()
-        self.e_marg = unit_emissions_t_per_mwh(inp, inp.carbon_marginal_g_per_kwh).ravel()
-        self.layer = np.repeat(layer_of_arc(inp).ravel().astype(np.int8), inp.n_workloads)
+        layer = np.repeat(layer_of_arc(inp).ravel(), inp.n_workloads)
+        # per arc: unit cost [$/MWh], tCO2/MWh average and marginal, home and regional indicators
+        self.terms = np.ascontiguousarray(np.stack([
+            unit_cost_usd_per_mwh(inp).ravel(),
+            unit_emissions_t_per_mwh(inp, inp.carbon_avg_g_per_kwh).ravel(),
+            unit_emissions_t_per_mwh(inp, inp.carbon_marginal_g_per_kwh).ravel(),
+            (layer == 0).astype(float), (layer == 1).astype(float)], axis=1))
         self.demand_mw = float(inp.demand_mw.sum())
 
     def row(self, sol: Solution) -> dict:
@@ -70,17 +73,16 @@ class _Totals:
         x = sol.x_mw.ravel()
         nz = np.flatnonzero(x)
         mw = x[nz]
-        cost = h * float(mw @ self.cost[nz])
-        e_avg, e_marg = h * float(mw @ self.e_avg[nz]), h * float(mw @ self.e_marg[nz])
+        cost, e_avg, e_marg, local, regional = (float(v) for v in mw @ self.terms[nz])
+        cost, e_avg, e_marg = h * cost, h * e_avg, h * e_marg
         emissions = e_avg if inp.carbon_signal == "average" else e_marg
         unserved = float(sol.unserved_by_demand_mw.sum())
-        layer_mw = np.bincount(self.layer[nz], weights=mw, minlength=len(LAYERS))
-        relocated = float(layer_mw[1:].sum())
+        relocated = float(mw.sum()) - local
         return {"objective_usd": cost + inp.carbon_price_usd_per_t * emissions + h * inp.unserved_usd_per_mwh * unserved,
                 "cost_usd": cost, "emissions_t": emissions, "emissions_avg_t": e_avg,
                 "emissions_marginal_t": e_marg, "unserved_mw": unserved, "rid": None,
                 "relocated_share": relocated / self.demand_mw if self.demand_mw > 0 else 0.0,
-                **{f"{name.replace('-', '_')}_mw": float(v) for name, v in zip(LAYERS, layer_mw)}}
+                "local_mw": local, "regional_mw": regional, "energy_oriented_mw": relocated - regional}
 
 
 class _Rid:
@@ -134,7 +136,7 @@ def frontier(engine, inp: ModelInputs, budgets_ms=None, workload: str | None = N
     local = engine.solve(replace(inp, budget_ms=np.zeros(inp.n_workloads)))
     rows, last, last_row, last_count = [], None, None, -1
     for b in budgets:
-        b_inp = replace(inp, budget_ms=budget_vector_ms(inp, b, workload))
+        b_ms = budget_vector_ms(inp, b, workload)
         count = cands.count(b)
         if last is None:
             solve = True
@@ -147,10 +149,10 @@ def frontier(engine, inp: ModelInputs, budgets_ms=None, workload: str | None = N
             reduced = new.reduced_cost_usd_per_mwh(last.demand_dual_usd_per_mwh, last.capacity_dual_usd_per_mwh)
             solve = bool((reduced < -tol).any())
         if solve:
-            last = engine.solve(b_inp, arcs=cands.prefix(count))
+            last = engine.solve(replace(inp, budget_ms=b_ms), arcs=cands.prefix(count))
             last_row = totals.row(last)
         last_count = count
-        rows.append({"budget_ms": float(b), **last_row, "rid": rid.share(b_inp.budget_ms), "solved": solve})
+        rows.append({"budget_ms": float(b), **last_row, "rid": rid.share(b_ms), "solved": solve})
     if workload is None:
         zero = local
     else:

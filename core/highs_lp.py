@@ -80,6 +80,7 @@ class HighsLP:
         self._arc_cost = np.zeros(0)
         self._arc_upper = np.zeros(0)
         self._duals: tuple[np.ndarray, np.ndarray] | None = None   # of the last run, if the LP is unchanged since
+        self._last = None                                           # HiGHS's solution of that run
         self.solves = 0
         self.pricing_rounds = 0
 
@@ -162,7 +163,8 @@ class HighsLP:
         status = self.highs.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
             raise SolveError(f"HiGHS: {self.highs.modelStatusToString(status)}")
-        row_dual = np.asarray(self.highs.getSolution().row_dual)
+        self._last = self.highs.getSolution()
+        row_dual = np.asarray(self._last.row_dual)
         nk = self.n * self.k
         return row_dual[:nk].reshape(self.n, self.k), -row_dual[nk: nk + self.n]
 
@@ -181,15 +183,16 @@ class HighsLP:
         col = self._col_of_arc[arcs.flat]
         changed |= self._update_arc_columns(inp, arcs, col)
         tol = price_tolerance_usd_per_mwh(arcs.unit_usd_per_mwh, inp.unserved_usd_per_mwh)
-        outside = arcs.take(np.flatnonzero(col < 0))
         # the last duals still hold when nothing but new arcs changed: price those before running
         duals = None if changed else self._duals
         while True:
             if duals is None:
                 duals = self._run()
-            entered, outside = self._price_in(inp, outside, *duals, tol)
-            if not entered:
+            enter = self._pricing(arcs, col, *duals, tol)
+            if not enter.size:
                 break
+            self._add_columns(inp, arcs.take(enter))
+            col[enter] = self._col_of_arc[arcs.flat[enter]]
             duals = None
         self._duals = duals
         self.solves += 1
@@ -198,17 +201,27 @@ class HighsLP:
             self._purge()
         return sol
 
+    def _pricing(self, arcs: Arcs, col: np.ndarray, y: np.ndarray, pi: np.ndarray, tol: float) -> np.ndarray:
+        """Indices into ``arcs`` of the arcs outside the LP (``col`` < 0) that price in against
+        (y, π), at most :data:`MAX_NEW_COLUMNS` of the most negative."""
+        self.pricing_rounds += 1
+        reduced = arcs.reduced_cost_usd_per_mwh(y, pi)
+        enter = np.flatnonzero((reduced < -tol) & (col < 0))
+        if enter.size > MAX_NEW_COLUMNS:
+            enter = enter[np.argpartition(reduced[enter], MAX_NEW_COLUMNS)[:MAX_NEW_COLUMNS]]
+        return enter
+
     def _purge(self) -> None:
         """Delete the relocated columns that are nonbasic at zero; the basis stays valid, the
         solution does not (the next solve runs HiGHS again)."""
         first = 2 * self.n * self.k
         status = np.asarray([int(s) for s in self.highs.getBasis().col_status[first:]])
-        values = np.asarray(self.highs.getSolution().col_value[first:])
+        values = np.asarray(self._last.col_value[first:])
         drop = (status != int(highspy.HighsBasisStatus.kBasic)) & (values <= 0.0)
         if not drop.any():
             return
         gone = np.flatnonzero(drop)
-        self._duals = None
+        self._duals = self._last = None
         self.highs.deleteCols(gone.size, (first + gone).astype(np.int32))
         keep = ~drop
         self._col_of_arc[self._arc_flat[drop]] = -1
@@ -216,27 +229,10 @@ class HighsLP:
         self._arc_cost, self._arc_upper = self._arc_cost[keep], self._arc_upper[keep]
         self._col_of_arc[self._arc_flat] = np.arange(self._arc_flat.size)
 
-    def _price_in(self, inp: ModelInputs, outside: Arcs, y: np.ndarray, pi: np.ndarray,
-                  tol: float) -> tuple[bool, Arcs]:
-        """Add the arcs of ``outside`` that price in against (y, π); (any added, the rest)."""
-        self.pricing_rounds += 1
-        if not len(outside):
-            return False, outside
-        reduced = outside.reduced_cost_usd_per_mwh(y, pi)
-        enter = np.flatnonzero(reduced < -tol)
-        if not enter.size:
-            return False, outside
-        if enter.size > MAX_NEW_COLUMNS:
-            enter = enter[np.argpartition(reduced[enter], MAX_NEW_COLUMNS)[:MAX_NEW_COLUMNS]]
-        self._add_columns(inp, outside.take(enter))
-        keep = np.ones(len(outside), dtype=bool)
-        keep[enter] = False
-        return True, outside.take(np.flatnonzero(keep))
-
     def _solution(self, inp: ModelInputs, y: np.ndarray, pi: np.ndarray) -> Solution:
         n, k = self.n, self.k
         nk = n * k
-        col = np.clip(np.asarray(self.highs.getSolution().col_value), 0.0, None)
+        col = np.clip(np.asarray(self._last.col_value), 0.0, None)
         x = np.zeros(n * n * k)
         home = (np.arange(n)[:, None] * (n + 1) * k + np.arange(k)[None, :]).ravel()  # flat of (s,s,k)
         x[home] = col[:nk]
