@@ -1,7 +1,9 @@
 """Shareable links: the explorer's whole state in one validated, versioned URL parameter.
 
-State = the scenario's changes against a base scenario (dotted paths of
-:func:`core.scenario.update_scenario`), the "relax every budget by Δ" setting and the page.
+State = the shipped scenario it starts from (an id of :mod:`core.catalogue`; absent means
+``default``, so links made before there was a choice keep working), the changes against it
+(dotted paths of :func:`core.scenario.update_scenario`), the "relax every budget by Δ" setting and
+the page.
 Encoding: compact JSON → zlib → base64url, prefixed with the version (``1.``). Decoding trusts
 nothing: size limits before and after decompression, known keys only, the scenario validated
 again; any fault raises :class:`LinkError` with a short reason, and the caller falls back.
@@ -16,13 +18,15 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.catalogue import DEFAULT_ID
 from core.scenario import Scenario, ScenarioError, update_scenario
 
 VERSION = 1
 MAX_LINK_CHARS = 8000         # the encoded parameter
 MAX_JSON_BYTES = 64_000       # after decompression
 MAX_RELAX_MS = 100_000.0
-STATE_KEYS = {"changes", "relax_ms", "page"}
+MAX_ID_CHARS = 64
+STATE_KEYS = {"scenario", "changes", "relax_ms", "page"}
 
 
 class LinkError(ValueError):
@@ -31,6 +35,8 @@ class LinkError(ValueError):
 
 @dataclass(frozen=True)
 class ShareState:
+    """``scenario``: the catalogue id the ``changes`` apply to."""
+    scenario: str = DEFAULT_ID
     changes: dict[str, Any] = field(default_factory=dict)
     relax_ms: float = 0.0
     page: str | None = None
@@ -77,6 +83,8 @@ def scenario_changes(base: Scenario, sc: Scenario) -> dict[str, Any]:
 def encode_state(state: ShareState) -> str:
     """The URL parameter for ``state``; raises :class:`LinkError` if it is too long to share."""
     payload = {"changes": state.changes, "relax_ms": state.relax_ms}
+    if state.scenario != DEFAULT_ID:        # a default link stays as it always was
+        payload["scenario"] = state.scenario
     if state.page:
         payload["page"] = state.page
     try:
@@ -123,9 +131,12 @@ def decode_state(text: str) -> ShareState:
         raise LinkError("the link's state is not an object")
     if set(payload) - STATE_KEYS:
         raise LinkError("the link's state has unknown keys")
+    scenario = payload.get("scenario", DEFAULT_ID)
     changes = payload.get("changes", {})
     relax = payload.get("relax_ms", 0.0)
     page = payload.get("page")
+    if not _is_id(scenario):
+        raise LinkError("the link's scenario is not a scenario id")
     if not isinstance(changes, dict) or not all(isinstance(k, str) for k in changes):
         raise LinkError("the link's changes are not a list of settings")
     if isinstance(relax, bool) or not isinstance(relax, (int, float)) or not math.isfinite(relax) \
@@ -133,7 +144,13 @@ def decode_state(text: str) -> ShareState:
         raise LinkError("the link's budget relaxation is out of range")
     if page is not None and (not isinstance(page, str) or not page.isidentifier() or len(page) > 40):
         raise LinkError("the link names no known page")
-    return ShareState(changes=changes, relax_ms=float(relax), page=page)
+    return ShareState(scenario=scenario, changes=changes, relax_ms=float(relax), page=page)
+
+
+def _is_id(value: Any) -> bool:
+    """A file stem a link may name: 1 to :data:`MAX_ID_CHARS` letters, digits, ``_`` or ``-``."""
+    return (isinstance(value, str) and 0 < len(value) <= MAX_ID_CHARS
+            and all(c.isascii() and (c.isalnum() or c in "_-") for c in value))
 
 
 def apply_state(base: Scenario, state: ShareState) -> Scenario:

@@ -1,6 +1,7 @@
 """Shareable links (core/share.py): every hostile branch of the decoder is refused with a
 :class:`LinkError` that says why, invalid edits name the field, and a round trip over random
-edits of the default scenario gives back the same scenario."""
+edits of the default scenario gives back the same scenario; the picked scenario's id travels in
+the link, a link without it means ``default``."""
 from __future__ import annotations
 
 import base64
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from core.scenario import default_scenario, update_scenario
-from core.share import (MAX_JSON_BYTES, MAX_LINK_CHARS, MAX_RELAX_MS, LinkError, ShareState,
+from core.share import (MAX_ID_CHARS, MAX_JSON_BYTES, MAX_LINK_CHARS, MAX_RELAX_MS, LinkError, ShareState,
                         apply_state, decode_state, encode_state, scenario_changes)
 
 
@@ -114,7 +115,7 @@ def test_repeated_keys_are_refused(raw):
     refused(pack(raw), "repeats the key")
 
 
-@pytest.mark.parametrize("payload", [{"changes": {}, "evil": 1}, {"scenario": {}}, {"relax": 5}])
+@pytest.mark.parametrize("payload", [{"changes": {}, "evil": 1}, {"base": "default"}, {"relax": 5}])
 def test_unknown_keys_are_refused(payload):
     refused(pack_json(payload), "unknown keys")
 
@@ -311,3 +312,43 @@ def test_round_trip_of_a_changed_node_set(default):
 def test_no_edits_give_no_changes(default):
     assert scenario_changes(default, default) == {}
     assert apply_state(default, decode_state(encode_state(ShareState()))).to_json() == default.to_json()
+
+
+# --- the picked scenario ----------------------------------------------------------------------
+
+def payload_of(text: str) -> dict:
+    """The JSON object inside a link parameter, unpacked by hand."""
+    return json.loads(zlib.decompress(base64.urlsafe_b64decode(text[2:] + "=" * (-len(text[2:]) % 4))))
+
+
+@pytest.mark.parametrize("scenario", ["world_cloud_regions", "default", "my-sites_2", "a" * MAX_ID_CHARS])
+def test_round_trip_with_a_scenario_id(scenario):
+    state = ShareState(scenario=scenario, changes={"frictions.provider_lock": False}, relax_ms=5.0, page="frictions")
+    assert decode_state(encode_state(state)) == state
+
+
+def test_a_link_without_a_scenario_means_default():
+    # a link as written before there was a choice of scenario: no "scenario" key
+    old = pack_json({"changes": {"frictions.egress": False}, "relax_ms": 5, "page": "data"})
+    assert decode_state(old) == ShareState(scenario="default", changes={"frictions.egress": False},
+                                           relax_ms=5.0, page="data")
+
+
+def test_the_default_scenario_is_left_out_of_the_link():
+    # a default link is the same text as before the key existed; another scenario is named
+    assert "scenario" not in payload_of(encode_state(ShareState(changes={"frictions.legal": False})))
+    assert payload_of(encode_state(ShareState(scenario="world_cloud_regions")))["scenario"] == "world_cloud_regions"
+
+
+@pytest.mark.parametrize("scenario", ["", "../default", "scenarios/default", "default.json", "a b", "wörld",
+                                      "a" * (MAX_ID_CHARS + 1), 5, None, True, ["default"], {"id": "default"}])
+def test_bad_scenario_id_is_refused(scenario):
+    refused(pack_json({"changes": {}, "scenario": scenario}), "scenario is not a scenario id")
+
+
+def test_edits_apply_to_the_picked_scenario(default):
+    # the same changes on another base give that base edited: apply_state uses the base it is given
+    other = update_scenario(default, {"name": "another base", "prices.egress_usd_per_gb": 0.07})
+    state = decode_state(encode_state(ShareState(scenario="other", changes={"frictions.egress": False})))
+    sc = apply_state(other, state)
+    assert sc.name == "another base" and sc.prices.egress_usd_per_gb == 0.07 and sc.frictions.egress is False

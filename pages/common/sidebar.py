@@ -1,15 +1,22 @@
-"""The shared sidebar: latency budgets, relaxation, frictions, prices, reset and the link.
+"""The shared sidebar: the scenario picker, latency budgets, relaxation, frictions, prices, reset
+and the link.
 
 Every control edits the session's scenario through :func:`pages.common.state.apply_changes`
 (validated by ``core.scenario.update_scenario``) in its ``on_change`` callback, so the page that
-runs next already sees the new scenario; the session's compiled model re-solves it.
+runs next already sees the new scenario; the session's compiled model re-solves it. Picking
+another shipped scenario discards the session's edits and upload, so with edits it asks first.
 """
 from __future__ import annotations
 
 import streamlit as st
 
+from core.briefing import edit_lines
+from core.scenario import ScenarioError
 from pages.common import state
 from pages.common.theme import fmt_ms
+
+PICK = "sidebar_scenario_pick"      # the picker: one key for good, so a switch redraws it in place
+PENDING = "sidebar_pick_pending"   # the scenario id a pick waits to switch to, while it asks first
 
 FRICTION_LABELS = {
     "egress": ("Egress fees", "Charge g·e $ per MWh relocated: GB moved per MWh × the egress price."),
@@ -34,12 +41,90 @@ def _set_relax(key: str) -> None:
     state.set_relax_ms(st.session_state[key])
 
 
+def _edits() -> list[str]:
+    """The session's work a switch would discard: its edits (and upload) against the picked scenario."""
+    return edit_lines(state.default_scenario(), state.current_scenario())
+
+
+def _switch(new_id: str) -> None:
+    st.session_state.pop(PENDING, None)
+    try:
+        state.pick_scenario(new_id)
+    except ScenarioError as exc:
+        state.add_message("error", f"“{state.scenario_label(new_id)}” could not be loaded: {exc}. "
+                                   "The current scenario is kept.")
+        _keep()
+
+
+def _keep() -> None:
+    """Back to the picked scenario: no switch waits, the picker shows it again."""
+    st.session_state.pop(PENDING, None)
+    st.session_state[PICK] = state.scenario_id()
+
+
+def _picked() -> None:
+    """A pick: switch now when nothing would be lost, else ask first (see :func:`_confirm`)."""
+    new_id = st.session_state[PICK]
+    if new_id == state.scenario_id():
+        st.session_state.pop(PENDING, None)
+    elif _edits():
+        st.session_state[PENDING] = new_id
+    else:
+        _switch(new_id)
+
+
+def _confirm(new_id: str, edits: list[str]) -> None:
+    """Ask before a switch discards the session's edits; nothing is lost until "Switch"."""
+    sc = state.current_scenario()
+    with st.sidebar.container(border=True):
+        n = f"{len(edits)} edit" + ("" if len(edits) == 1 else "s")
+        st.warning(f"Switch to “{state.scenario_label(new_id)}”? Your {n} of “{sc.name}” will be discarded.",
+                   icon=":material/help:")
+        shown = edits[:4] + ([f"and {len(edits) - 4} more"] if len(edits) > 4 else [])
+        st.caption("Your edits: " + "; ".join(shown) + ".")
+        buttons = st.container(horizontal=True, wrap=True)
+        buttons.button("Switch", type="primary", key="sidebar_pick_switch", on_click=_switch, args=(new_id,))
+        buttons.button("Keep my edits", key="sidebar_pick_keep", on_click=_keep)
+        stem = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in sc.name).strip("-") or "scenario"
+        st.download_button("Download my edited scenario", sc.to_json(indent=2), f"{stem}.json", "application/json",
+                           icon=":material/download:", on_click="ignore", width="stretch",
+                           help="Save the scenario with your edits before switching.")
+
+
+def _picker() -> None:
+    """The scenario picker, its caption, and the question when a pick would discard edits."""
+    sb, ss = st.sidebar, st.session_state
+    ids = list(state.scenario_catalogue())
+    labels = {i: state.scenario_label(i) for i in ids}    # a plain lookup: AppTest calls it after the run
+    if ss.get(PICK) not in labels:          # a new session, or a catalogue without it
+        ss.pop(PICK, None)
+    sb.selectbox("Scenario", ids, index=ids.index(state.scenario_id()), format_func=labels.__getitem__,
+                          key=PICK, on_change=_picked,
+                          help="The shipped data sets. The link names the one picked; edits apply to it.")
+    sc = state.current_scenario()
+    now = "" if sc == state.default_scenario() else f"Now **{sc.name}**, " + (
+        "edited. " if state.base_scenario() == state.default_scenario() else "uploaded. ")
+    sb.caption(now + "Switching loads the picked scenario as shipped: edits and an uploaded file are "
+                     "discarded (you are asked first); the relaxation stays.")
+    pending = ss.get(PENDING)
+    if pending is not None:
+        edits = _edits()
+        if edits:
+            _confirm(pending, edits)
+        else:                                   # the edits went meanwhile (a reset): nothing to ask
+            _switch(pending)
+            st.rerun()
+    if not state.model_is_ready():
+        with sb.spinner(f"Loading “{sc.name}”: building the model of its {len(sc.nodes)} regions and "
+                        "solving…", show_time=True):
+            state.prepare()
+
+
 def render() -> None:
     """Draw the sidebar (below the page navigation)."""
+    _picker()
     sc = state.current_scenario()
     sb = st.sidebar
-
-    sb.caption(f"Scenario: **{sc.name}**" + ("" if sc == state.base_scenario() else " (edited)"))
 
     sb.markdown("**Latency budgets**")
     for w in sc.workloads:
@@ -83,9 +168,9 @@ def render() -> None:
               help="e: what moving one GB between regions costs; applies with the egress friction on.")
 
     sb.divider()
-    sb.button("Reset to default scenario", on_click=state.reset, width="stretch",
-              icon=":material/restart_alt:",
-              help="Back to the shipped default scenario: every edit, upload and relaxation is undone.")
+    sb.button("Reset scenario", on_click=state.reset, width="stretch", icon=":material/restart_alt:",
+              help=f"Back to “{state.scenario_label(state.scenario_id())}” as shipped: every edit, upload and "
+                   "relaxation is undone.")
     with sb.popover("Copy link", width="stretch", icon=":material/link:",
                     help="The address bar always holds this view; copy it from here or from there."):
         url = state.link_url()

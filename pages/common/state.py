@@ -1,6 +1,12 @@
 """The session contract: one scenario per browser session, one compiled model, cached results,
 and the shareable link.
 
+A session starts on the shipped ``default`` scenario (or the one its link names) and may pick
+another shipped scenario (:mod:`core.catalogue`, the sidebar's picker): the picked scenario as
+shipped is the reference of the link and of what counts as an edit. A server started with
+``ELF_SCENARIO=path`` puts that file in the place of ``default`` (what a session starts on, what a
+link without a ``scenario`` key opens); the other shipped scenarios stay on offer.
+
 Every page reads the state through these functions and never keeps its own copy:
 
     init_session()                    # top of app.py, every run
@@ -22,18 +28,20 @@ the scenario's values.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any, Iterable
 
 import pandas as pd
 import streamlit as st
 
+from core import catalogue
 from core.analysis import Analysis, relaxed_inputs
 from core.binding import LATENCY_STEP_MS, binding_frictions, full_regions, latency_value
-from core.briefing import data_basis
+from core.briefing import data_basis, region_provenance
 from core.inputs import ModelInputs
 from core.metrics import break_even
-from core.scenario import Scenario, ScenarioError, load_scenario, update_scenario
-from core.scenario import default_scenario as _shipped_scenario
+from core.model import SolveError
+from core.scenario import Scenario, ScenarioError, update_scenario
 from core.share import LinkError, ShareState, apply_state, decode_state, encode_state, scenario_changes
 from core.solution import Solution
 from pages.common import worldmap
@@ -42,10 +50,11 @@ from pages.common.datafiles import world_geojson
 # url path of each page (st.Page url_path, equal to the file stem: see app.py)
 PAGES = ("explorer", "frontier", "layers", "break_even", "frictions", "data", "physical", "presentation", "model")
 DEFAULT_PAGE = "explorer"
-SCENARIO_ENV = "ELF_SCENARIO"   # optional server-side path of the base scenario (tests, development)
+SCENARIO_ENV = "ELF_SCENARIO"   # optional server-side file in the place of the shipped default
 CACHE_ENTRIES = 32
 
 _INIT, _DEFAULT, _BASE, _SC, _RELAX = "elf_init", "elf_default", "elf_base", "elf_scenario", "elf_relax"
+_CATALOGUE, _PICK, _SERVER_FILE = "elf_catalogue", "elf_pick", "elf_server_file"
 _PAGE, _LINK_PAGE, _REV, _AN = "elf_page", "elf_link_page", "elf_rev", "elf_analysis"
 _MESSAGES, _NOTE, _LINK, _INPUTS, _JSON = "elf_messages", "elf_link_note", "elf_link", "elf_inputs", "elf_json"
 _LAST, _PREV = "elf_last_result", "elf_previous_result"
@@ -56,40 +65,53 @@ def page_key(url_path: str) -> str:
     return (url_path or DEFAULT_PAGE).strip("/") or DEFAULT_PAGE
 
 
-def _load_default() -> Scenario:
-    path = os.environ.get(SCENARIO_ENV)
-    return load_scenario(path) if path else _shipped_scenario()
+def _linked_scenario(cat: dict[str, catalogue.Entry], scenario_id: str) -> Scenario:
+    """The shipped scenario a link names; an unknown id or an unreadable file is a LinkError."""
+    try:
+        return catalogue.load(cat, scenario_id)
+    except ScenarioError as exc:
+        if exc.field == "scenario":
+            raise LinkError(f"the link's {exc}") from None
+        raise LinkError(f"the scenario it names could not be read ({exc})") from None
 
 
 # --- session --------------------------------------------------------------------------------
 
 def init_session() -> None:
-    """Set up the session on its first run: the default scenario, with the link's state applied.
+    """Set up the session on its first run: the default scenario, or the shipped scenario the link
+    names, with the link's state applied.
 
     The link (``?s=``, :mod:`core.share`) is decoded and validated; a link that cannot be used
-    leaves the defaults and queues a warning (shown once by :func:`show_messages`). A link never
-    names a file: the only file read is the server's default scenario.
+    (an unknown scenario id included) leaves the defaults and queues a warning (shown once by
+    :func:`show_messages`). A link never names a file, only a catalogue id.
     """
     ss = st.session_state
     if ss.get(_INIT):
         return
-    default = _load_default()           # a broken default file raises ScenarioError: app.py shows it
-    sc, relax, page, messages = default, 0.0, None, []
+    server_file = os.environ.get(SCENARIO_ENV)
+    cat = catalogue.shipped(default_path=Path(server_file) if server_file else None)
+    default = catalogue.load(cat, catalogue.DEFAULT_ID)   # a broken default raises ScenarioError: app.py shows it
+    sc, relax, page, messages, pick, reference = default, 0.0, None, [], catalogue.DEFAULT_ID, default
     text = st.query_params.get("s")
     if text:
         try:
             link = decode_state(text)
-            sc = apply_state(default, link)
+            if link.scenario != catalogue.DEFAULT_ID:
+                reference = _linked_scenario(cat, link.scenario)
+            pick = link.scenario
+            sc = apply_state(reference, link)
             relax = link.relax_ms
             if link.page is not None and link.page not in PAGES:
                 raise LinkError(f"the link names no known page ({link.page[:40]!r})")
             page = link.page
         except LinkError as exc:
-            sc, relax, page = default, 0.0, None
+            sc, relax, page, pick, reference = default, 0.0, None, catalogue.DEFAULT_ID, default
             messages.append(("warning", f"This link could not be used: {exc}. "
                                         "Showing the default scenario instead."))
-    ss[_DEFAULT] = default
-    ss[_BASE] = default
+    ss[_CATALOGUE], ss[_SERVER_FILE] = cat, bool(server_file)
+    ss[_PICK] = pick
+    ss[_DEFAULT] = reference
+    ss[_BASE] = reference
     ss[_SC] = sc
     ss[_RELAX] = float(relax)
     ss[_PAGE] = page or DEFAULT_PAGE
@@ -123,13 +145,31 @@ def _ss():
     return st.session_state
 
 
+def scenario_catalogue() -> dict[str, catalogue.Entry]:
+    """The scenarios on offer (:func:`core.catalogue.shipped`), by id, read once per session."""
+    return _ss()[_CATALOGUE]
+
+
+def scenario_label(scenario_id: str) -> str:
+    """A catalogue scenario in words: its name, "(this server's file)" when ``ELF_SCENARIO`` put it there."""
+    name = scenario_catalogue()[scenario_id].name
+    server_file = scenario_id == catalogue.DEFAULT_ID and _ss()[_SERVER_FILE]
+    return f"{name} (this server's file)" if server_file else name
+
+
+def scenario_id() -> str:
+    """The catalogue id of the picked scenario (``"default"`` until another is picked)."""
+    return _ss()[_PICK]
+
+
 def default_scenario() -> Scenario:
-    """The shipped default scenario (the reference of every link)."""
+    """The picked scenario as shipped (the reference of every link and of what counts as an edit):
+    the shipped default until another is picked."""
     return _ss()[_DEFAULT]
 
 
 def base_scenario() -> Scenario:
-    """The scenario edits start from: the default, or the last uploaded scenario."""
+    """The scenario edits start from: the picked one as shipped, or the last uploaded scenario."""
     return _ss()[_BASE]
 
 
@@ -163,6 +203,19 @@ def set_base_scenario(sc: Scenario) -> None:
     set_scenario(sc)
 
 
+def pick_scenario(new_id: str) -> None:
+    """Switch to the shipped scenario ``new_id``: it becomes the reference, the base and the current
+    scenario; edits and an upload are discarded, the relaxation is kept, the widgets start again,
+    and :func:`previous_result` starts afresh. Raises ScenarioError (field ``scenario`` for an
+    unknown id) and then changes nothing."""
+    ss = _ss()
+    sc = catalogue.load(ss[_CATALOGUE], new_id)
+    ss[_PICK], ss[_DEFAULT] = new_id, sc
+    for key in (_LAST, _PREV):          # "Δ vs previous" never compares two scenarios
+        ss.pop(key, None)
+    set_base_scenario(sc)
+
+
 def apply_changes(changes: dict[str, Any], *, reset: bool = False) -> bool:
     """Apply dotted-path edits (:func:`core.scenario.update_scenario`) to the current scenario.
 
@@ -184,8 +237,8 @@ def apply_changes(changes: dict[str, Any], *, reset: bool = False) -> bool:
 
 
 def reset(to_default: bool = True) -> None:
-    """Back to the default scenario (or, with ``to_default=False``, to the base scenario) and no
-    relaxation."""
+    """Back to the picked scenario as shipped (or, with ``to_default=False``, to the base scenario)
+    and no relaxation."""
     ss = _ss()
     if to_default:
         ss[_BASE] = ss[_DEFAULT]
@@ -221,6 +274,22 @@ def analysis() -> Analysis:
         an = Analysis(sc)
         ss[_AN] = an
     return an
+
+
+def model_is_ready() -> bool:
+    """Whether the compiled model fits the current scenario (False after a switch of scenario or an
+    upload with other regions: then :func:`prepare` builds it)."""
+    an = _ss().get(_AN)
+    return an is not None and an.fits(current_scenario())
+
+
+def prepare() -> None:
+    """Build the model and solve the headline now (call it inside a progress indicator); a solve
+    that fails is left to the page, which shows its error."""
+    try:
+        headline()
+    except SolveError:
+        pass
 
 
 # --- widgets and messages ---------------------------------------------------------------------
@@ -342,8 +411,9 @@ def _latency_value(sc_json: str, relax: float, step_ms: float, _an: Analysis, _i
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _data_basis(sc_json: str, default_json: str, _sc: Scenario, _default: Scenario) -> pd.DataFrame:
-    return data_basis(_sc, _default)
+def _data_basis(sc_json: str, default_json: str, sources_path: str, _sc: Scenario, _default: Scenario,
+                _sources: pd.DataFrame) -> pd.DataFrame:
+    return data_basis(_sc, _default, _sources)
 
 
 def full_regions_df() -> pd.DataFrame:
@@ -376,10 +446,19 @@ def maps(colour_by: str, shown: Iterable[str], widths_px: Iterable[float]) -> tu
                  current_scenario(), solution())
 
 
+def sources_table() -> pd.DataFrame:
+    """The picked scenario's regions with the source and flag of each value
+    (:func:`core.briefing.region_provenance` of its table in ``data/``; only ids when it has none)."""
+    path = scenario_catalogue()[scenario_id()].sources
+    return region_provenance(path) if path is not None else pd.DataFrame(columns=["id"])
+
+
 def data_basis_df() -> pd.DataFrame:
-    """How the current scenario's node values are known (:func:`core.briefing.data_basis`)."""
+    """How the current scenario's node values are known (:func:`core.briefing.data_basis`, against
+    the picked scenario and its table of sources)."""
     default = default_scenario()
-    return _data_basis(scenario_json(), default.to_json(), current_scenario(), default)
+    path = str(scenario_catalogue()[scenario_id()].sources)
+    return _data_basis(scenario_json(), default.to_json(), path, current_scenario(), default, sources_table())
 
 
 def frontier_df(workload: str | None = None, budgets: Iterable[float] | None = None) -> pd.DataFrame:
@@ -418,7 +497,8 @@ def link_state(page: str | None = None) -> str:
     """The ``?s=`` value of the current state (raises :class:`core.share.LinkError` when too big)."""
     ss = _ss()
     changes = scenario_changes(ss[_DEFAULT], current_scenario())
-    return encode_state(ShareState(changes=changes, relax_ms=relax_ms(), page=page_key(page or ss[_PAGE])))
+    return encode_state(ShareState(scenario=ss[_PICK], changes=changes, relax_ms=relax_ms(),
+                                   page=page_key(page or ss[_PAGE])))
 
 
 def sync_link(page: str) -> None:
