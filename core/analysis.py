@@ -1,9 +1,10 @@
 """Everything the dashboard and the ``metrics`` command show for one scenario, from one model.
 
-:class:`Analysis` holds, by default, the compiled :class:`~core.model.PlacementModel` of a
-scenario structure (the model of record: single solves, the explorer's numbers) and a warm
-:class:`~core.highs_lp.HighsLP` of the same LP for sweeps (frontier, waterfall); other engines
-of :mod:`core.engines` can be chosen for either. Every call re-solves with new parameter values.
+:class:`Analysis` holds, by default (``auto``), the compiled :class:`~core.model.PlacementModel`
+of a scenario structure (the model of record: single solves, the explorer's numbers; above
+``core.engines.CVXPY_MAX_ARCS`` arcs the warm HiGHS engine, which reaches the same optimum) and a
+warm :class:`~core.highs_lp.HighsLP` of the same LP for sweeps (frontier, waterfall); other
+engines of :mod:`core.engines` can be chosen for either. Every call re-solves with new parameter values.
 It is mutable, so keep one per user session, never shared.
 """
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from core.engines import make_engine
+from core.engines import make_engine, resolve
 from core.frontier import frontier
 from core.inputs import ModelInputs, model_inputs
 from core.metrics import (SESSION_WATERFALL_ORDER, execution_layers, friction_waterfall, local_inputs,
@@ -30,11 +31,16 @@ def relaxed_inputs(sc: Scenario, relax_ms: float = 0.0) -> ModelInputs:
 class Analysis:
     """One compiled model, re-solved for any scenario of the same structure."""
 
-    def __init__(self, sc: Scenario, sweep_engine: str = "highs", solve_engine: str = "cvxpy"):
+    def __init__(self, sc: Scenario, sweep_engine: str = "auto", solve_engine: str = "auto"):
         """``solve_engine`` for single solves (solution, local baseline) and ``sweep_engine`` for
-        sweeps (frontier, waterfall): "cvxpy" (the model of record), "highs" (warm HiGHS fast
-        path) or "network" (OR-Tools min-cost flow; no duals); see :mod:`core.engines`."""
+        sweeps (frontier, waterfall): "cvxpy" (the model of record), "highs" (warm HiGHS by column
+        generation), "network" (OR-Tools min-cost flow; no duals) or "auto"
+        (:func:`core.engines.choose_engine`: the model of record for single solves up to
+        ``CVXPY_MAX_ARCS`` arcs, HiGHS above and for sweeps)."""
         self.node_ids, self.workload_ids = tuple(sc.node_ids), tuple(sc.workload_ids)
+        if "auto" in (solve_engine, sweep_engine):
+            inp = model_inputs(sc)
+            solve_engine, sweep_engine = resolve(solve_engine, inp, "solve"), resolve(sweep_engine, inp, "sweep")
         self.solve_engine, self.sweep_engine = solve_engine, sweep_engine
         self.model = make_engine(solve_engine, self.node_ids, self.workload_ids)
         self.sweeper = (self.model if sweep_engine == solve_engine

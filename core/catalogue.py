@@ -20,15 +20,19 @@ SOURCE_TABLES = {DEFAULT_ID: "regions.csv", "world_cloud_regions": "world_region
 """Per shipped scenario, the table in ``data/`` (written by its build script) with the source and
 quality flag of each region's values; a server's own file keeps the default's."""
 
+RTT_SOURCE_TABLES = {DEFAULT_ID: "rtt_pairs.csv", "world_cloud_regions": "world_rtt_pairs.csv"}
+"""Per shipped scenario, the table in ``data/`` with the source of each given round-trip time."""
+
 
 @dataclass(frozen=True)
 class Entry:
     """One scenario of the catalogue: its id (file stem), its ``name``, its file and the table of
-    its regions' sources and flags (None when there is none)."""
+    its regions' sources and flags and of its round-trip times' sources (None when there is none)."""
     id: str
     name: str
     path: Path
     sources: Path | None = None
+    rtt_sources: Path | None = None
 
 
 def _name(path: Path) -> str:
@@ -49,7 +53,8 @@ def shipped(folder: Path | None = None, default_path: Path | None = None) -> dic
     paths = {p.stem: p for p in sorted(folder.glob("*.json"))}
     if default_path is not None:
         paths[DEFAULT_ID] = Path(default_path)
-    found = {i: Entry(i, _name(p), p, DATA_DIR / SOURCE_TABLES[i] if i in SOURCE_TABLES else None)
+    found = {i: Entry(i, _name(p), p, DATA_DIR / SOURCE_TABLES[i] if i in SOURCE_TABLES else None,
+                      DATA_DIR / RTT_SOURCE_TABLES[i] if i in RTT_SOURCE_TABLES else None)
              for i, p in paths.items()}
     rest = sorted((e for i, e in found.items() if i != DEFAULT_ID), key=lambda e: (e.name.casefold(), e.id))
     return ({DEFAULT_ID: found[DEFAULT_ID]} if DEFAULT_ID in found else {}) | {e.id: e for e in rest}

@@ -127,7 +127,7 @@ def _with_provenance(table: pd.DataFrame, provenance: pd.DataFrame, default_tabl
 def _rtt_shown(rtt: pd.DataFrame, edited: set) -> pd.DataFrame:
     """The rtt table with the default data's source of each pair; an edited pair's
     (``edited``: :func:`pages.common.editing.rtt_edited_pairs`) is "user edit"."""
-    prov = datafiles.rtt_provenance()
+    prov = state.rtt_sources_table()
     if not len(prov):
         return rtt
     both = pd.concat([prov, prov.rename(columns={"a": "b", "b": "a"})]).drop_duplicates(["a", "b"])
@@ -311,7 +311,7 @@ def _upload(key: str, ups: list, read) -> None:
         show[kind][0](text, icon=show[kind][1])
 
 
-nodes_shown = _with_provenance(editing.nodes_table(sc), datafiles.region_provenance(), editing.nodes_table(default),
+nodes_shown = _with_provenance(editing.nodes_table(sc), state.sources_table(), editing.nodes_table(default),
                                editing.NODE_PROVENANCE, ["name", "country", "residency_zone", "provider"])
 workloads_shown = _with_provenance(editing.workloads_table(sc), datafiles.workload_provenance(),
                                    editing.workloads_table(default), editing.WORKLOAD_PROVENANCE, ["name"])

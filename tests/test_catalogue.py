@@ -15,6 +15,7 @@ from core.scenario import ScenarioError, default_scenario
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "scenarios"
 SOURCES = {"default": ROOT / "data" / "regions.csv", "world_cloud_regions": ROOT / "data" / "world_regions.csv"}
+RTT_SOURCES = {"default": ROOT / "data" / "rtt_pairs.csv", "world_cloud_regions": ROOT / "data" / "world_rtt_pairs.csv"}
 WORLD = SHIPPED / "world_cloud_regions.json"
 
 
@@ -31,7 +32,16 @@ def test_every_shipped_file_is_listed_with_its_name_default_first():
     cat = catalogue.shipped()
     assert set(cat) == {p.stem for p in files} and next(iter(cat)) == "default"
     for p in files:
-        assert cat[p.stem] == catalogue.Entry(p.stem, file_name(p), p, SOURCES.get(p.stem))
+        assert cat[p.stem] == catalogue.Entry(p.stem, file_name(p), p, SOURCES.get(p.stem), RTT_SOURCES.get(p.stem))
+
+
+def test_each_rtt_source_table_lists_pairs_of_its_scenario():
+    # every pair of the round-trip sources table is a pair of the scenario's regions
+    for entry in catalogue.shipped().values():
+        if entry.rtt_sources is not None:
+            table = pd.read_csv(entry.rtt_sources)
+            ids = {n["id"] for n in json.loads(entry.path.read_text(encoding="utf-8"))["nodes"]}
+            assert set(table["a"]) | set(table["b"]) <= ids and len(table), entry.id
 
 
 def test_each_source_table_lists_the_regions_of_its_scenario():
@@ -108,7 +118,7 @@ def test_an_unreadable_file_raises_its_own_error(folder):
 def test_a_server_file_takes_the_place_of_default(folder, tmp_path_factory):
     own = write(tmp_path_factory.mktemp("own"), "my_sites", {**default_scenario().to_dict(), "name": "My sites"})
     cat = catalogue.shipped(folder, default_path=own)
-    assert cat["default"] == catalogue.Entry("default", "My sites", own, SOURCES["default"])
+    assert cat["default"] == catalogue.Entry("default", "My sites", own, SOURCES["default"], RTT_SOURCES["default"])
     assert list(cat)[1:] == ["b_third", "broken", "nameless", "a_second"]
     assert catalogue.load(cat, "default").name == "My sites"
 

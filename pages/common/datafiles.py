@@ -55,9 +55,10 @@ def workload_provenance() -> pd.DataFrame:
     return _provenance(_csv("workloads.csv"), "id")
 
 
-def rtt_provenance() -> pd.DataFrame:
-    """Per default node pair (a, b): where its round-trip time comes from (``data/rtt_pairs.csv``)."""
-    df = _csv("rtt_pairs.csv")
+def rtt_provenance(name: str = "rtt_pairs.csv") -> pd.DataFrame:
+    """Per node pair (a, b) of a shipped scenario: where its round-trip time comes from (the
+    scenario's table in ``data/``, default ``rtt_pairs.csv``)."""
+    df = _csv(name)
     if df is None or not {"a", "b", "source"} <= set(df.columns):
         return pd.DataFrame(columns=["a", "b", "source"])
     return df[["a", "b", "source"]].copy()

@@ -44,7 +44,7 @@ from core.model import SolveError
 from core.scenario import Scenario, ScenarioError, update_scenario
 from core.share import LinkError, ShareState, apply_state, decode_state, encode_state, scenario_changes
 from core.solution import Solution
-from pages.common import worldmap
+from pages.common import datafiles, worldmap
 from pages.common.datafiles import world_geojson
 
 # url path of each page (st.Page url_path, equal to the file stem: see app.py)
@@ -451,6 +451,12 @@ def sources_table() -> pd.DataFrame:
     (:func:`core.briefing.region_provenance` of its table in ``data/``; only ids when it has none)."""
     path = scenario_catalogue()[scenario_id()].sources
     return region_provenance(path) if path is not None else pd.DataFrame(columns=["id"])
+
+
+def rtt_sources_table() -> pd.DataFrame:
+    """The picked scenario's given round trips with the source of each (a, b, source)."""
+    path = scenario_catalogue()[scenario_id()].rtt_sources
+    return datafiles.rtt_provenance(path.name) if path is not None else pd.DataFrame(columns=["a", "b", "source"])
 
 
 def data_basis_df() -> pd.DataFrame:
