@@ -69,8 +69,10 @@ class Analysis:
                 "local_unserved_mw": local.unserved_mw,
                 "rid": relocatable_demand_share(inp)}
 
-    def frontier(self, inp: ModelInputs, budgets_ms=None, workload: str | None = None) -> pd.DataFrame:
-        return frontier(self.sweeper, inp, budgets_ms, workload)
+    def frontier(self, inp: ModelInputs, budgets_ms=None, workload: str | None = None,
+                 progress=None) -> pd.DataFrame:
+        """:func:`core.frontier.frontier` on the sweep engine (``progress``: its callback)."""
+        return frontier(self.sweeper, inp, budgets_ms, workload, progress=progress)
 
     def waterfall(self, inp: ModelInputs, frictions=None) -> pd.DataFrame:
         """The friction waterfall (:func:`core.metrics.friction_waterfall`) of the frictions

@@ -11,6 +11,7 @@ behind the same call, ``engine.solve(inputs, arcs=admitted) -> Solution``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -111,13 +112,14 @@ def _has_duals(sol: Solution) -> bool:
 
 
 def frontier(engine, inp: ModelInputs, budgets_ms=None, workload: str | None = None,
-             exact_pricing: bool = True) -> pd.DataFrame:
+             exact_pricing: bool = True, progress: Callable[[float], None] | None = None) -> pd.DataFrame:
     """The frontier as a tidy DataFrame, one row per budget [ms], sorted by budget.
 
     ``engine``: any engine of :mod:`core.engines` (``solve(inputs, arcs=...) -> Solution``).
     ``budgets_ms=None`` gives the exact frontier at every breakpoint (:func:`breakpoints_ms`).
     ``workload=None`` relaxes every class to b; otherwise only that class (the others as given).
     ``exact_pricing=False`` solves every point where an arc is admitted (for tests).
+    ``progress``, if given, is called with the share of budgets done (0..1), at most 100 times.
     Savings are against the local baseline (every budget 0). Columns: budget_ms, objective_usd,
     cost_usd, emissions_t (objective's signal), emissions_avg_t, emissions_marginal_t, unserved_mw,
     savings_usd, carbon_savings_t, carbon_savings_avg_t, carbon_savings_marginal_t, rid,
@@ -135,7 +137,10 @@ def frontier(engine, inp: ModelInputs, budgets_ms=None, workload: str | None = N
     tol = price_tolerance_usd_per_mwh(cands.arcs.unit_usd_per_mwh, inp.unserved_usd_per_mwh)
     local = engine.solve(replace(inp, budget_ms=np.zeros(inp.n_workloads)))
     rows, last, last_row, last_count = [], None, None, -1
-    for b in budgets:
+    report_every = max(1, len(budgets) // 100)
+    for i, b in enumerate(budgets):
+        if progress is not None and i % report_every == 0:
+            progress(i / len(budgets))
         b_ms = budget_vector_ms(inp, b, workload)
         count = cands.count(b)
         if last is None:

@@ -206,3 +206,11 @@ def test_a_solve_after_a_purge_runs_again(monkeypatch):
         inp, unit_objective_usd_per_mwh(inp), swept_classes(inp)).arcs)
     assert_allclose(again.objective_usd, first.objective_usd, rtol=1e-9)
     assert_allclose(again.x_mw.sum(), first.x_mw.sum(), rtol=1e-9)
+
+
+def test_progress_is_reported_in_order_up_to_the_end():
+    inp = model_inputs(parse_scenario(build_random_scenario(2)))
+    seen = []
+    df = frontier(HighsLP.for_inputs(inp), inp, list(range(0, 300, 1)), progress=seen.append)
+    assert seen[0] == 0.0 and seen == sorted(seen) and seen[-1] < 1.0 and len(seen) <= 101
+    assert len(df) == 300
