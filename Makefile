@@ -28,6 +28,7 @@ chromium:
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
 
 bench: install
+	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m bench
 
 data: install
