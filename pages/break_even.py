@@ -7,12 +7,16 @@ import pandas as pd
 import streamlit as st
 
 from core.inputs import ModelInputs
+from core.map_groups import NO_PROVIDER, ORDER_BY, region_block, region_order, regions_shown, top_by_demand
 from core.metrics import break_even_gb_per_mwh_line, net_benefit_egress_grid, pair_break_even_terms, relocatable_share_grid
 from core.narrative import break_even_pair_sentence, carbon_price_words
 from core.physical import CONTINENTS, scenario_continents
 from core.recommend import pair_matrix_alt_text, relocatable_share_alt_text, run_here, run_here_sentence
 from pages.common import charts, prose, state
 from pages.common.theme import fmt_ms, fmt_num, fmt_usd_per_mwh
+
+
+MATRIX_MIN_PX = 640         # the pair heatmap's least width [px]; narrower screens scroll it sideways
 
 
 @st.cache_data(max_entries=state.CACHE_ENTRIES, show_spinner=False)
@@ -58,16 +62,52 @@ c3.metric("Best allowed net benefit ($/MWh)",
 
 
 st.subheader("Every region pair")
-charts.show(charts.pair_matrix_figure(be, by_continent, region, continent), key="be_matrix",
-            alt=pair_matrix_alt_text(be, region))
-st.caption(prose.escape(
-    f"Net benefit ($/MWh) of moving 1 MWh of {names[workload]} IT energy from each row's region to each column's "
-    f"region, at carbon price τ = ${inp.carbon_price_usd_per_t:,.0f}/t on the {inp.carbon_signal} signal; regions "
-    f"are grouped by continent. Blue: moving pays; orange: it loses. Grey: the pair is not allowed now, and its marker "
-    f"says why: × latency (round trip over {fmt_ms(inp.budget_ms[k])}), ◇ residency, □ no capacity"
-    + (", △ provider lock (work stays with its own cloud provider)" if inp.friction("provider_lock") else "")
-    + f". The pale "
-    f"diagonal is home. {prose.SOURCE}"))
+provider = {n.id: n.provider for n in sc.nodes}
+orders = [o for o in ORDER_BY if o != "provider" or any(provider.values())]
+f1, f2, f3, f4 = st.columns([1, 1.4, 1.4, 0.8])
+order_by = f1.selectbox("Order regions by", orders, format_func=ORDER_BY.get, key="be_order",
+                        help="Rows and columns grouped by continent, by cloud provider, or in the scenario's order.")
+used_continents = [c for c in CONTINENTS if c in set(continent.values())]
+pick_continents = f2.multiselect("Continents", used_continents, key="be_continents", placeholder="every continent",
+                                 help="Show only the regions on these continents (rows and columns); none picked: "
+                                      "every continent.")
+providers_used = sorted({p for p in provider.values() if p}) + ([NO_PROVIDER] if None in provider.values() else [])
+pick_providers = [] if len(providers_used) < 2 else f3.multiselect(
+    "Cloud providers", providers_used, key="be_providers", placeholder="every provider",
+    help="Show only the regions of these providers (rows and columns); none picked: every provider.")
+top_options = [0] + [t for t in (10, 20, 50, 100) if t < len(sc.node_ids)]
+top_n = f4.selectbox("Home regions", top_options, format_func=lambda t: "all" if t == 0 else f"top {t}",
+                     key="be_top", help=f"Rows: every home region, or only those with the most {names[workload]} "
+                                        "demand (MW).")
+blocks = {n: region_block(n, order_by, continent, provider) for n in sc.node_ids}
+column_ids = regions_shown(region_order(sc.node_ids, order_by, continent, provider, CONTINENTS), continent, provider,
+                           pick_continents, pick_providers)
+demand_here = dict(zip(sc.node_ids, inp.demand_mw[:, k]))
+row_ids = top_by_demand(column_ids, [demand_here[n] for n in column_ids], top_n or None)
+if not row_ids:
+    st.info("No region matches these filters.")
+else:
+    drawn = be[be["service"].isin(row_ids) & be["compute"].isin(column_ids)]
+    # on a phone the heatmap keeps 640 px and scrolls sideways: names need that room
+    st.html(f"<style>.st-key-be_matrix_box {{ overflow-x: auto; }} .st-key-be_matrix_box > div {{ min-width: "
+            f"{MATRIX_MIN_PX}px; }}</style>")
+    with st.container(key="be_matrix_box"):
+        charts.show(charts.pair_matrix_figure(be, row_ids, region, blocks, column_ids), key="be_matrix",
+                    alt=pair_matrix_alt_text(drawn, region))
+    labelled = max(len(row_ids), len(column_ids)) <= charts.LABELLED_MAX
+    shown_words = ("" if len(row_ids) == len(column_ids) == len(sc.node_ids) else
+                   f"{len(row_ids)} of {len(sc.node_ids)} home regions and {len(column_ids)} compute regions shown; ")
+    st.caption(prose.escape(
+        f"Net benefit ($/MWh) of moving 1 MWh of {names[workload]} IT energy from each row's region to each column's "
+        f"region, at carbon price τ = ${inp.carbon_price_usd_per_t:,.0f}/t on the {inp.carbon_signal} signal; "
+        f"{shown_words}regions ordered by {ORDER_BY[order_by].lower()}. Blue: moving pays; orange: it loses. "
+        + (f"Grey: the pair is not allowed now, and its marker says why: × latency (round trip over "
+           f"{fmt_ms(inp.budget_ms[k])}), ◇ residency, □ no capacity"
+           + (", △ provider lock (work stays with its own cloud provider)" if inp.friction("provider_lock") else "")
+           + ". " if labelled else
+           f"Grey: the pair is not allowed now; hover a cell for why (markers are drawn up to {charts.LABELLED_MAX} "
+           "regions a side: filter, or drag a box on the chart to zoom, double-click to zoom out). ")
+        + f"The pale diagonal is home. {prose.SOURCE}"))
 
 st.subheader("Where should this run?")
 with_demand = [n for n in by_continent if inp.demand_mw[sc.node_ids.index(n), k] > 0] or by_continent

@@ -1,5 +1,6 @@
 """Explorer: the result in one sentence and four numbers, what the last change did, where the
 inference runs on a world map, and what binds; the rest one click away."""
+import pandas as pd
 import streamlit as st
 
 from core.binding import LATENCY_STEP_MS, binding_sentence, capacity_holds_back
@@ -12,6 +13,7 @@ from pages.common.charts import period_label
 from pages.common.theme import fmt_mw, fmt_ms, fmt_pct, fmt_pp, fmt_signed, fmt_t, fmt_usd
 
 WIDE_MAP_PX, NARROW_MAP_PX, NARROW_BELOW_PX = 760, 340, 700
+FULL_LISTED = 12            # more full regions than this: a scrolling table instead of a list
 # The data-basis card's value is words, in a smaller font; the map box shows the wide map or the
 # phone map by its own width (a container query). Metric texts wrap on every page (theme.CSS).
 CSS = f"""<style>
@@ -43,6 +45,15 @@ def tonnes(x: float) -> str:
 def share_of(change: float, base: float) -> str:
     """The change as a signed share of the baseline: +0.3%, -3.3% ("—" without a baseline)."""
     return fmt_signed(fmt_pct, change / base) if base > 0 else "—"
+
+
+def full_regions_table(full):
+    """The full regions as the table What binds shows when they are many: name, load and
+    capacity [MW], capacity shadow price [$ per MW-year]."""
+    return pd.DataFrame({
+        "Region": [names.get(n, n) for n in full["node"]],
+        "Load (MW)": full["load_mw"], "Capacity (MW)": full["capacity_mw"],
+        "Shadow price ($ per MW-year)": full["capacity_shadow_usd_per_mw_year"]})
 
 
 st.title("Energy–Latency Frontier Explorer")
@@ -116,6 +127,9 @@ with st.container(key="explorer_map"):
             st.pydeck_chart(map_deck, height=height_px, alt=description)
 st.markdown(worldmap.legend_html(sc, sol, colour_by, full), unsafe_allow_html=True)
 st.caption(description)
+hidden_note = worldmap.hidden_corridors_note(sc, sol, shown)
+if hidden_note:
+    st.caption(hidden_note)
 st.segmented_control(
     "Colour regions by", list(worldmap.COLOUR_BY), format_func=worldmap.COLOUR_BY.get, default="price",
     key="explorer_colour_by",
@@ -138,6 +152,16 @@ with binds_tab:
         left.markdown("**Full regions** (capacity shadow price: what one more MW there would save)")
         if full.empty:
             left.markdown("No region is full." if sc.frictions.capacity else "Capacity limits are switched off.")
+        elif len(full) > FULL_LISTED:
+            left.caption(f"{len(full):,} full regions, the most valuable first.")
+            left.dataframe(full_regions_table(full), hide_index=True, height=min(420, 38 + 35 * len(full)),
+                           column_config={
+                               "Region": st.column_config.TextColumn("Region", width="medium"),
+                               "Load (MW)": st.column_config.NumberColumn("Load (MW)", format="%.1f"),
+                               "Capacity (MW)": st.column_config.NumberColumn("Capacity (MW)", format="%.1f"),
+                               "Shadow price ($ per MW-year)": st.column_config.NumberColumn(
+                                   "Shadow price ($ per MW-year)", format="%.0f",
+                                   help="What one more MW of capacity there would save in a year")})
         else:
             left.markdown("\n".join(
                 f"- {names.get(r.node, r.node)}: {fmt_mw(r.load_mw)} of {fmt_mw(r.capacity_mw)}, "

@@ -258,64 +258,129 @@ FORBIDDEN_REASON_SYMBOLS = {"latency": ("x-thin", "latency: round trip over the 
 :func:`core.metrics.break_even`)."""
 
 
-def _continent_axis(ids: Sequence[str], names: dict[str, str], continents: dict[str, str]) -> list[list[str]]:
-    """Two-level category labels: continent, then region name."""
-    return [[continents[n] for n in ids], [names[n] for n in ids]]
+LABELLED_MAX = 40
+"""Regions on an axis up to which the pair heatmap labels every one with its block and name and
+marks each forbidden pair by reason; above it (24 px rows would make a 200-region map 5,000 px
+tall) the axes carry single names that plotly thins to fit and re-labels on zoom, and a grey
+cell's reason is in its hover text."""
+
+
+def _block_axis(ids: Sequence[str], names: dict[str, str], blocks: dict[str, str]) -> list[list[str]]:
+    """Two-level category labels: the block (continent or provider), then region name."""
+    return [[blocks[n] for n in ids], [names[n] for n in ids]]
+
+
+def _block_spans(ids: Sequence[str], blocks: dict[str, str]) -> list[tuple[str, int, int]]:
+    """(block, first index, last index) of each run of equal blocks along ``ids``."""
+    spans: list[tuple[str, int, int]] = []
+    for i, n in enumerate(ids):
+        if spans and spans[-1][0] == blocks[n]:
+            spans[-1] = (spans[-1][0], spans[-1][1], i)
+        else:
+            spans.append((blocks[n], i, i))
+    return spans
 
 
 def pair_matrix_figure(be: pd.DataFrame, node_ids: Sequence[str], names: dict[str, str],
-                       continents: dict[str, str]) -> go.Figure:
+                       blocks: dict[str, str], compute_ids: Sequence[str] | None = None) -> go.Figure:
     """Heatmap of the net benefit [$/MWh] of moving 1 MWh of IT energy from each home region s
-    (rows) to each compute region r (columns), from :func:`core.metrics.break_even`. ``node_ids``:
-    the regions in drawing order (grouped by continent); ``names`` and ``continents``: region id →
-    name and → continent, the two levels of each axis label. Forbidden pairs are grey with one
-    marker symbol per reason (:data:`FORBIDDEN_REASON_SYMBOLS`); home cells are pale; with at most
-    14 regions each allowed cell carries its value."""
-    ids, n = list(node_ids), len(node_ids)
-    pos = {v: i for i, v in enumerate(ids)}
-    z = np.full((n, n), np.nan)
-    hover = np.full((n, n), "", dtype=object)
-    masked = np.full((n, n), np.nan)
-    for row in be.itertuples(index=False):
-        i, j = pos[row.service], pos[row.compute]
-        hover[i, j] = (f"{names[row.service]} → {names[row.compute]}<br>round trip {row.rtt_ms:.1f} ms<br>gross "
-                       f"{row.gross_benefit_usd_per_mwh:,.2f} − transfer {row.transfer_usd_per_mwh:,.2f} = net "
-                       f"{row.net_benefit_usd_per_mwh:,.2f} $/MWh")
-        if row.allowed:
-            z[i, j] = row.net_benefit_usd_per_mwh
-        else:
-            masked[i, j] = 1.0
-            hover[i, j] += f"<br><b>not allowed: {FORBIDDEN_REASON_SYMBOLS[row.reason][1]}</b>"
-    home = np.where(np.eye(n, dtype=bool), 1.0, np.nan)
-    for i in range(n):
-        hover[i, i] = f"{names[ids[i]]}: home (no relocation)"
+    (rows, ``node_ids`` in drawing order) to each compute region r (columns, ``compute_ids``;
+    the same as the rows when None), from :func:`core.metrics.break_even`. ``names``: region
+    id → name; ``blocks``: region id → the block it is ordered in (continent or provider), the
+    first level of each axis label. Forbidden pairs are grey; home cells are pale; every cell's
+    hover text gives its round trip, gross, transfer and net benefit and, for a forbidden pair,
+    why. Up to :data:`LABELLED_MAX` regions a side, each forbidden pair carries one marker symbol
+    per reason (:data:`FORBIDDEN_REASON_SYMBOLS`) and, with at most 14, each allowed cell its
+    value; above it the axes show names only, thinned to fit (zooming re-labels them), with lines
+    between blocks and each block's name in the corner of its own rows × columns."""
+    rows = list(node_ids)
+    cols = rows if compute_ids is None else list(compute_ids)
+    n_r, n_c = len(rows), len(cols)
+    n = max(n_r, n_c)
+    labelled = n <= LABELLED_MAX
+    r_pos, c_pos = {v: i for i, v in enumerate(rows)}, {v: i for i, v in enumerate(cols)}
+    be = be[be["service"].isin(r_pos) & be["compute"].isin(c_pos)]
+    i, j = be["service"].map(r_pos).to_numpy(dtype=int), be["compute"].map(c_pos).to_numpy(dtype=int)
+    allowed = be["allowed"].to_numpy(dtype=bool)
+    z = np.full((n_r, n_c), np.nan, dtype=np.float32)       # float32: sent as compact binary
+    z[i[allowed], j[allowed]] = be["net_benefit_usd_per_mwh"].to_numpy(dtype=float)[allowed]
+    masked = np.full((n_r, n_c), np.nan, dtype=np.float32)
+    masked[i[~allowed], j[~allowed]] = 1.0
+    home = np.full((n_r, n_c), np.nan, dtype=np.float32)
+    # hover: the pair's numbers as a float32 array (sent as compact binary), its status as text
+    custom = np.zeros((n_r, n_c, 4), dtype=np.float32)
+    for at, col in enumerate(("rtt_ms", "gross_benefit_usd_per_mwh", "transfer_usd_per_mwh", "net_benefit_usd_per_mwh")):
+        custom[i, j, at] = be[col].to_numpy(dtype=float)
+    net = be["net_benefit_usd_per_mwh"].to_numpy(dtype=float)
+    status = np.full((n_r, n_c), "", dtype=object)
+    short = {k: words.split(":")[0] for k, (_, words) in FORBIDDEN_REASON_SYMBOLS.items()}   # "latency", ...
+    status[i, j] = np.where(~allowed, "<b>not allowed: " + be["reason"].map(short).fillna(be["reason"]).to_numpy(
+        dtype=object) + "</b>",
+                            np.where(net > 0, "moving pays", "moving loses"))
+    for a, v in enumerate(rows):
+        if v in c_pos:
+            home[a, c_pos[v]] = 1.0
+            status[a, c_pos[v]] = "home (no relocation)"
     lim = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 1.0
     lim = lim if lim > 0 else 1.0
-    x = y = _continent_axis(ids, names, continents)
-    common = dict(x=x, y=y, text=hover, hovertemplate="%{text}<extra></extra>", xgap=1, ygap=1, showscale=False)
+    two_level = labelled and any(blocks[v] for v in rows + cols)
+
+    def axis(ids) -> list:
+        return _block_axis(ids, names, blocks) if two_level else [names[v] for v in ids]
+
+    x, y = axis(cols), axis(rows)
+    gap = 1 if labelled else 0
+    common = dict(x=x, y=y, xgap=gap, ygap=gap, showscale=False, hoverinfo="skip")
     fig = go.Figure([go.Heatmap(z=masked, colorscale=[[0, MASKED_GREY], [1, MASKED_GREY]], **common),
                      go.Heatmap(z=home, colorscale=[[0, HOME_GREY], [1, HOME_GREY]], **common),
                      go.Heatmap(z=z, colorscale=DIVERGING, zmid=0, zmin=-lim, zmax=lim,
-                                **{**common, "showscale": True},
+                                **{**common, "showscale": True, "hoverinfo": None}, customdata=custom,
+                                text=status.tolist(), hoverongaps=True,
+                                hovertemplate="%{y} → %{x}<br>round trip %{customdata[0]:.1f} ms<br>gross "
+                                              "%{customdata[1]:,.2f} − transfer %{customdata[2]:,.2f} = net "
+                                              "%{customdata[3]:,.2f} $/MWh<br>%{text}<extra></extra>",
                                 colorbar=dict(title=dict(text="Net benefit<br>$/MWh", side="top"), thickness=14))])
-    # the reason of each forbidden pair as a marker symbol (a heatmap cannot pattern its cells)
-    for reason, (symbol, words) in FORBIDDEN_REASON_SYMBOLS.items():
-        part = be[~be["allowed"] & (be["reason"] == reason)]
-        fig.add_trace(go.Scatter(x=_continent_axis(part["compute"], names, continents),
-                                 y=_continent_axis(part["service"], names, continents), mode="markers",
-                                 name=f"Not allowed, {words}", hoverinfo="skip", visible=True if len(part) else "legendonly",
-                                 marker=dict(symbol=symbol, size=7 if n > 14 else 11, color=GREY,
-                                             line=dict(width=1.2, color="#4D4D4D"))))
+    if labelled:
+        # the reason of each forbidden pair as a marker symbol (a heatmap cannot pattern its cells)
+        for reason, (symbol, words) in FORBIDDEN_REASON_SYMBOLS.items():
+            part = be[~be["allowed"] & (be["reason"] == reason)]
+            fig.add_trace(go.Scatter(x=axis(part["compute"]), y=axis(part["service"]), mode="markers",
+                                     name=f"Not allowed, {words}", hoverinfo="skip",
+                                     visible=True if len(part) else "legendonly",
+                                     marker=dict(symbol=symbol, size=7 if n > 14 else 11, color=GREY,
+                                                 line=dict(width=1.2, color="#4D4D4D"))))
     if n <= 14:
-        i, j = np.nonzero(np.isfinite(z))
-        fig.add_trace(go.Scatter(x=_continent_axis([ids[b] for b in j], names, continents),
-                                 y=_continent_axis([ids[a] for a in i], names, continents), mode="text",
-                                 text=[f"{z[a, b]:,.0f}" for a, b in zip(i, j)], textfont=dict(size=11, color=BLACK),
+        a, b = np.nonzero(np.isfinite(z))
+        fig.add_trace(go.Scatter(x=axis([cols[q] for q in b]), y=axis([rows[q] for q in a]), mode="text",
+                                 text=[f"{z[p, q]:,.0f}" for p, q in zip(a, b)], textfont=dict(size=11, color=BLACK),
                                  hoverinfo="skip", showlegend=False))
     fig.update_xaxes(title_text="Compute region r (runs the work)", tickangle=-90, showgrid=False)
     fig.update_yaxes(title_text="Home region s", autorange="reversed", showgrid=False, zeroline=False)
-    style(fig, max(460, 160 + 24 * n))
-    fig.update_layout(margin=dict(t=12), legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0))
+    if labelled:
+        style(fig, max(460, 160 + 24 * n_r))
+        fig.update_layout(margin=dict(t=12), legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0))
+        return fig
+    plot_px = min(24 * n_r, 760)
+    style(fig, 200 + plot_px)
+    # every name when they fit 13 px apart (the x axis is about 750 px wide on a laptop, 450 px at
+    # the page's least width), else at most that many, which plotly spreads evenly and re-picks on zoom
+    for update, count, room in ((fig.update_xaxes, n_c, 40), (fig.update_yaxes, n_r, max(8, plot_px // 13))):
+        ticks = dict(tickmode="linear", tick0=0, dtick=1) if count <= room else dict(nticks=room)
+        update(**ticks, tickfont=dict(size=10), automargin=True)
+    # lines between blocks; each block's name in the top-left corner of its own rows × columns
+    col_spans = {b: (first, last) for b, first, last in _block_spans(cols, blocks)}
+    for axis, ids in (("x", cols), ("y", rows)):
+        for block, first, last in _block_spans(ids, blocks):
+            if first > 0:
+                fig.add_shape(type="line", line=dict(color="#4D4D4D", width=1), layer="above",
+                              **({"x0": first - 0.5, "x1": first - 0.5, "y0": 0, "y1": 1, "xref": "x", "yref": "paper"}
+                                 if axis == "x" else
+                                 {"y0": first - 0.5, "y1": first - 0.5, "x0": 0, "x1": 1, "yref": "y", "xref": "paper"}))
+            if axis == "y" and block and block in col_spans:
+                fig.add_annotation(x=col_spans[block][0] - 0.5, y=first - 0.5, xanchor="left", yanchor="top",
+                                   text=block, showarrow=False, font=dict(size=11, color=BLACK),
+                                   bgcolor="rgba(255,255,255,0.8)", borderpad=2)
+    fig.update_layout(margin=dict(t=12), showlegend=False)
     return fig
 
 

@@ -28,6 +28,8 @@ import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
 from core.binding import full_regions
+from core.map_groups import (MAX_CORRIDORS, colocated_groups, corridor_cap, corridor_flows_mw, group_name,
+                             within_group_mw)
 from core.scenario import Scenario
 from core.solution import Solution
 from pages.common.theme import (MAP_SCALE, UNSERVED_COLOUR, fmt_g_per_kwh, fmt_mw, fmt_ms,
@@ -257,7 +259,7 @@ def node_table(sc: Scenario, sol: Solution, colour_by: str = "price", cut_lon: f
             "id": n.id, "name": n.name or n.id, "lon": float(frame_lon(n.lon, cut_lon)), "lat": n.lat,
             "capacity_mw": cap, "load_mw": ld, "imported_mw": max(ld - float(home[i]), 0.0),
             "demand_mw": float(d["demand_mw"]), "relocated_mw": float(d["relocated_mw"]), "unserved_mw": unserved,
-            "fill": _fill(values[i], lo, hi, colour_by, cap),
+            "value": float(values[i]), "fill": _fill(values[i], lo, hi, colour_by, cap),
             "r_cap": float(radius_px(cap)), "r_demand": float(radius_px(d["demand_mw"])),
             "r_unserved": float(max(radius_px(d["demand_mw"]), radius_px(cap)) + 4.0),
             "tip": "\n".join(lines),
@@ -265,47 +267,188 @@ def node_table(sc: Scenario, sol: Solution, colour_by: str = "price", cut_lon: f
     return pd.DataFrame(rows)
 
 
-def corridor_table(sc: Scenario, sol: Solution, workloads=None, cut_lon: float = -180.0) -> pd.DataFrame:
+@dataclass(frozen=True)
+class MapGroups:
+    """Co-located regions (:func:`core.map_groups.colocated_groups`) as map markers: each node's
+    marker id (its own id when alone, ``"group:"`` + its first member's id in a group), each
+    group marker's members (in scenario order) and place name."""
+
+    marker_of: dict
+    members: dict
+    place: dict
+
+    def name(self, marker: str, names: dict[str, str]) -> str:
+        """"Frankfurt: 3 regions" for a group, the region's name for a lone region."""
+        if marker in self.members:
+            return f"{self.place[marker]}: {len(self.members[marker])} regions"
+        return names[marker]
+
+
+def node_groups(sc: Scenario) -> MapGroups:
+    """The scenario's co-located regions as :class:`MapGroups` (weights of the place name:
+    capacity plus demand [MW])."""
+    ids = sc.node_ids
+    number = colocated_groups(ids, [n.lat for n in sc.nodes], [n.lon for n in sc.nodes])
+    by_number: dict[int, list[int]] = {}
+    for i, g in enumerate(number):
+        by_number.setdefault(g, []).append(i)
+    demand = {n: 0.0 for n in ids}
+    for d in sc.demand:
+        demand[d.node] += float(d.mw)
+    marker_of, members, place = {}, {}, {}
+    for rows in by_number.values():
+        if len(rows) == 1:
+            marker_of[ids[rows[0]]] = ids[rows[0]]
+            continue
+        key = f"group:{ids[rows[0]]}"
+        nodes = [sc.nodes[i] for i in rows]
+        lon0 = nodes[0].lon
+        lon = float(np.mean(short_way_lon(lon0, [n.lon for n in nodes])))
+        members[key] = [n.id for n in nodes]
+        place[key] = group_name([n.name or n.id for n in nodes], [n.capacity_mw + demand[n.id] for n in nodes],
+                                float(np.mean([n.lat for n in nodes])), lon)
+        marker_of.update({n.id: key for n in nodes})
+    return MapGroups(marker_of, members, place)
+
+
+def _marker_positions(sc: Scenario, groups: MapGroups | None, cut_lon: float) -> dict[str, tuple[float, float]]:
+    """[lon, lat] of every marker in the window [cut_lon, cut_lon + 360): a region's own place, a
+    group's centre (the mean of its members, taken the short way round)."""
+    pos = {n.id: (float(frame_lon(n.lon, cut_lon)), n.lat) for n in sc.nodes}
+    if groups is None:
+        return pos
+    out = {m: p for m, p in pos.items() if groups.marker_of.get(m, m) == m}
+    at = {n.id: n for n in sc.nodes}
+    for key, ids in groups.members.items():
+        lons = short_way_lon(at[ids[0]].lon, [at[i].lon for i in ids])
+        out[key] = (float(frame_lon(np.mean(lons), cut_lon)), float(np.mean([at[i].lat for i in ids])))
+    return out
+
+
+def corridor_table(sc: Scenario, sol: Solution, workloads=None, cut_lon: float = -180.0,
+                   groups: MapGroups | None = None) -> pd.DataFrame:
     """One row per relocated service → compute pair (a corridor), largest first: service,
     compute, mw (of the classes in ``workloads``; all when None), main workload, classes (text),
-    rtt_ms, src / dst [lon, lat] (dst the short way round from src), colours, width, tip, label,
-    label_position. Widths are relative to the largest corridor of all classes, so that hiding a
-    class does not rescale the others."""
+    rtt_ms (of its largest flow), src / dst [lon, lat] (dst the short way round from src),
+    colours, width, tip, label, label_position. With ``groups`` the ends are map markers (a
+    group of co-located regions is one end; flows within a group have no corridor). Widths are
+    relative to the largest corridor of all classes, so that hiding a class does not rescale the
+    others."""
     cols = ["service", "compute", "mw", "workload", "classes", "rtt_ms", "src", "dst", "source_colour",
             "target_colour", "width", "tip", "label", "label_position"]
+    marker_of = groups.marker_of if groups is not None else None
+    every = corridor_flows_mw(sol.placement, marker_of)
+    top = float(every["mw"].iloc[0]) if len(every) else 1.0
     p = sol.placement
     p = p[p["service"] != p["compute"]]
-    top = float(p.groupby(["service", "compute"])["mw"].sum().max()) if len(p) else 1.0
     if workloads is not None:
         p = p[p["workload"].isin(list(workloads))]
+    if marker_of is not None:
+        p = p.assign(service=p["service"].map(marker_of), compute=p["compute"].map(marker_of))
+        p = p[p["service"] != p["compute"]]
     if p.empty:
         return pd.DataFrame(columns=cols)
-    names = _names(sc)
+    node_names = _names(sc)
+    names = {m: (groups.name(m, node_names) if groups is not None else node_names[m])
+             for m in set(p["service"]) | set(p["compute"])}
     wnames = {w.id: w.name or w.id for w in sc.workloads}
     ids = sc.workload_ids
-    pos = {n.id: (float(frame_lon(n.lon, cut_lon)), n.lat) for n in sc.nodes}
-    pairs: dict[tuple[str, str], list] = {}
-    p = p.sort_values("mw", ascending=False)
+    pos = _marker_positions(sc, groups, cut_lon)
+    pairs: dict[tuple[str, str], dict] = {}
+    p = p.sort_values("mw", ascending=False, kind="stable")
     for s, r, k, mw, rtt in zip(p["service"], p["compute"], p["workload"], p["mw"], p["rtt_ms"]):
-        pairs.setdefault((s, r), []).append((k, float(mw), float(rtt)))
+        pair = pairs.setdefault((s, r), {"classes": {}, "rtts": []})
+        pair["classes"][k] = pair["classes"].get(k, 0.0) + float(mw)
+        pair["rtts"].append(float(rtt))
     rows = []
-    for (s, r), flows in pairs.items():
-        mw = sum(m for _, m, _ in flows)
-        main, rtt = flows[0][0], flows[0][2]
+    for (s, r), pair in pairs.items():
+        flows = sorted(pair["classes"].items(), key=lambda km: -km[1])
+        mw = sum(m for _, m in flows)
+        main, rtt = flows[0][0], pair["rtts"][0]
+        lo, hi = min(pair["rtts"]), max(pair["rtts"])
+        rtt_words = f"round trip {fmt_ms(rtt)}" if hi - lo < 0.05 else f"round trips {fmt_ms(lo)}–{fmt_ms(hi)}"
         src = [pos[s][0], pos[s][1]]
         dst = [float(short_way_lon(src[0], pos[r][0])), pos[r][1]]
         colour = hex_to_rgb(workload_colour(main, ids))
         rows.append({
             "service": s, "compute": r, "mw": mw, "workload": main,
-            "classes": ", ".join(f"{wnames[k]} {fmt_mw(m)}" for k, m, _ in flows),
+            "classes": ", ".join(f"{wnames[k]} {fmt_mw(m)}" for k, m in flows),
             "rtt_ms": rtt, "src": src, "dst": dst,
             "source_colour": colour + [ARC_ALPHA[0]], "target_colour": colour + [ARC_ALPHA[1]],
             "width": 1.0 + 6.0 * math.sqrt(mw / top),
-            "tip": "\n".join([f"{names[s]} → {names[r]}", f"{fmt_mw(mw)}, round trip {fmt_ms(rtt)}",
-                              *(f"{wnames[k]}: {fmt_mw(m)}" for k, m, _ in flows)]),
+            "tip": "\n".join([f"{names[s]} → {names[r]}", f"{fmt_mw(mw)}, {rtt_words}",
+                              *(f"{wnames[k]}: {fmt_mw(m)}" for k, m in flows)]),
             "label": f"{names[s]} → {names[r]} {fmt_mw(mw)}", "label_position": arc_label_position(src, dst),
         })
     return pd.DataFrame(rows, columns=cols).sort_values("mw", ascending=False, ignore_index=True)
+
+
+MEMBER_LINES = ("Capacity", "Full", "Demand here", "Price", "Carbon: average", "UNSERVED")
+"""The lines of a region's own tooltip that a group's tooltip repeats for each member."""
+MARKER_SUMS = ("capacity_mw", "load_mw", "imported_mw", "demand_mw", "relocated_mw", "unserved_mw")
+
+
+def marker_table(sc: Scenario, nodes: pd.DataFrame, groups: MapGroups, colour_by: str, cut_lon: float,
+                 values: tuple[float, float]) -> pd.DataFrame:
+    """The map's markers: :func:`node_table`'s rows (at ``cut_lon``) with each group of
+    co-located regions merged into one row at its centre: MW columns summed, the fill from the
+    members' capacity-weighted mean value (within the colour range ``values``, (lo, hi)), and a
+    tooltip that lists each region with its numbers."""
+    if not groups.members:
+        return nodes
+    names = dict(zip(nodes["id"], nodes["name"]))
+    pos = _marker_positions(sc, groups, cut_lon)
+    alone = nodes[[groups.marker_of[i] == i for i in nodes["id"]]]
+    at = {r["id"]: r for r in nodes.to_dict("records")}
+    rows = []
+    for key, ids in groups.members.items():
+        part = [at[i] for i in ids]
+        sums = {c: float(sum(r[c] for r in part)) for c in MARKER_SUMS}
+        cap = np.array([r["capacity_mw"] for r in part])
+        vals = np.array([r["value"] for r in part])
+        value = float(np.average(vals, weights=cap)) if cap.sum() > 0 else float(vals.mean())
+        tips = [f"{groups.name(key, names)} (one disc; each region keeps its own capacity)"]
+        for r in part:
+            lines = r["tip"].split("\n")
+            tips += ["• " + lines[0], *(line for line in lines[1:] if line.startswith(MEMBER_LINES))]
+        rows.append({"id": key, "name": groups.name(key, names), "lon": pos[key][0], "lat": pos[key][1], **sums,
+                     "value": value, "fill": _fill(value, *values, colour_by, sums["capacity_mw"]),
+                     "r_cap": float(radius_px(sums["capacity_mw"])), "r_demand": float(radius_px(sums["demand_mw"])),
+                     "r_unserved": float(max(radius_px(sums["demand_mw"]), radius_px(sums["capacity_mw"])) + 4.0),
+                     "tip": "\n".join(tips)})
+    return pd.concat([alone, pd.DataFrame(rows, columns=nodes.columns)], ignore_index=True)
+
+
+def marker_full(full: pd.DataFrame, groups: MapGroups) -> pd.DataFrame:
+    """The full regions (:func:`core.binding.full_regions`) with each node named by its map marker
+    (a group's first full member stands for it)."""
+    return full.assign(node=full["node"].map(groups.marker_of)).drop_duplicates("node", ignore_index=True)
+
+
+def hidden_corridors_note(sc: Scenario, sol: Solution, workloads=None, cap: int = MAX_CORRIDORS,
+                          groups: MapGroups | None = None) -> str:
+    """What the map leaves out, in one sentence ("" when nothing): the corridors beyond the
+    ``cap`` largest and the flows within a group of co-located regions, each with its MW and its
+    share of the relocated IT power of the classes in ``workloads`` (all when None)."""
+    groups = node_groups(sc) if groups is None else groups
+    p = sol.placement
+    moved = p[p["service"] != p["compute"]]
+    if workloads is not None:
+        moved = moved[moved["workload"].isin(list(workloads))]
+    total = float(moved["mw"].sum())
+    flows = corridor_flows_mw(sol.placement, groups.marker_of, workloads)
+    c = corridor_cap(flows["mw"], cap, total)
+    inside = within_group_mw(sol.placement, groups.marker_of, workloads)
+    parts = []
+    if c["hidden"]:
+        parts.append(f"{c['hidden']:,} smaller corridor{'s' if c['hidden'] != 1 else ''} carrying "
+                     f"{fmt_mw(c['hidden_mw'])} ({fmt_pct(c['hidden_share'], 1)} of relocated work) not drawn "
+                     f"(the map draws the {cap} largest)")
+    if inside > TOL_MW:
+        parts.append(f"{fmt_mw(inside)} ({fmt_pct(inside / total, 1)}) moves between regions of one metro, "
+                     "inside a group disc")
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] + "." if parts else ""
 
 
 def regions_that_matter(nodes: pd.DataFrame, full: pd.DataFrame, n: int = TOP_REGIONS) -> list[str]:
@@ -361,17 +504,29 @@ class MapFrame:
 MIN_HEIGHT_PX, MAX_HEIGHT_PX = 220, 470
 
 
+def markers(sc: Scenario, sol: Solution, colour_by: str, cut_lon: float, full: pd.DataFrame,
+            groups: MapGroups) -> pd.DataFrame:
+    """:func:`marker_table` of the node table coloured by ``colour_by`` at ``cut_lon``."""
+    values, _ = colour_values(sc, sol, colour_by, full)
+    return marker_table(sc, node_table(sc, sol, colour_by, cut_lon, full), groups, colour_by, cut_lon,
+                        colour_range(values, sol.inputs.capacity_mw))
+
+
 def map_frame(sc: Scenario, sol: Solution, width_px: float, height_px: int | None = None, *,
               cut_lon: float | None = None, nodes: pd.DataFrame | None = None,
               arcs: pd.DataFrame | None = None) -> MapFrame:
     """The map's window and a view fitted to a ``width_px`` wide map: the bounds of the regions
     with demand or flow (and the copies arcs land on); the height is ``height_px`` or the bounds'
     aspect ratio within 220..470 px. Pass what is already computed: ``cut_lon``
-    (:func:`map_layout`), and at that cut ``nodes`` (:func:`node_table`, any colouring) and
-    ``arcs`` (:func:`corridor_table` of every class)."""
+    (:func:`map_layout`), and at that cut ``nodes`` (:func:`markers`, any colouring) and
+    ``arcs`` (:func:`corridor_table` of every class between markers; the first
+    :data:`core.map_groups.MAX_CORRIDORS` are drawn)."""
     cut = map_layout(sc, sol) if cut_lon is None else cut_lon
-    nodes = node_table(sc, sol, "price", cut) if nodes is None else nodes
-    arcs = corridor_table(sc, sol, None, cut) if arcs is None else arcs
+    if nodes is None or arcs is None:
+        groups = node_groups(sc)
+        nodes = markers(sc, sol, "price", cut, full_regions(sol), groups) if nodes is None else nodes
+        arcs = corridor_table(sc, sol, None, cut, groups) if arcs is None else arcs
+    arcs = arcs.head(MAX_CORRIDORS)
     at = nodes.set_index("id")
     ends = pd.DataFrame({"id": arcs["compute"], "lon": [d[0] for d in arcs["dst"]]}, columns=["id", "lon"])
     ghosts = ends[(ends["lon"] - at.loc[ends["id"], "lon"].to_numpy()).abs() > 1.0].drop_duplicates(ignore_index=True)
@@ -391,17 +546,21 @@ def map_frame(sc: Scenario, sol: Solution, width_px: float, height_px: int | Non
 def deck(sc: Scenario, sol: Solution, geojson: dict | None, colour_by: str = "price",
          width_px: float = 760, workloads=None, frame: MapFrame | None = None, *,
          nodes: pd.DataFrame | None = None, arcs: pd.DataFrame | None = None,
-         full: pd.DataFrame | None = None) -> CompactDeck:
+         full: pd.DataFrame | None = None, groups: MapGroups | None = None) -> CompactDeck:
     """The whole map, its view fitted to a ``width_px`` wide map (:func:`map_frame`; pass
-    ``frame`` when already computed); arcs only for the classes in ``workloads`` (all when None).
-    Pass what is already computed: ``full`` (:func:`core.binding.full_regions`), and at
-    ``frame.cut_lon`` ``nodes`` (:func:`node_table` coloured by ``colour_by``) and ``arcs``
-    (:func:`corridor_table` of ``workloads``)."""
+    ``frame`` when already computed); arcs only for the classes in ``workloads`` (all when None),
+    the :data:`core.map_groups.MAX_CORRIDORS` largest; co-located regions as one disc each
+    (``groups``, :func:`node_groups`). Pass what is already computed: ``full``
+    (:func:`core.binding.full_regions`), ``groups``, and at ``frame.cut_lon`` ``nodes``
+    (:func:`markers` coloured by ``colour_by``) and ``arcs`` (:func:`corridor_table` of
+    ``workloads`` between markers)."""
     frame = frame or map_frame(sc, sol, width_px)
     cut = frame.cut_lon
     full = full_regions(sol) if full is None else full
-    nodes = node_table(sc, sol, colour_by, cut, full) if nodes is None else nodes
-    arcs = corridor_table(sc, sol, workloads, cut) if arcs is None else arcs
+    groups = node_groups(sc) if groups is None else groups
+    nodes = markers(sc, sol, colour_by, cut, full, groups) if nodes is None else nodes
+    arcs = corridor_table(sc, sol, workloads, cut, groups) if arcs is None else arcs
+    arcs = arcs.head(MAX_CORRIDORS)
     at = nodes.set_index("id")
     ghost_rows = at.loc[frame.ghosts["id"]].reset_index().assign(lon=frame.ghosts["lon"].to_numpy())
     drawn = pd.concat([nodes, ghost_rows], ignore_index=True)
@@ -436,7 +595,7 @@ def deck(sc: Scenario, sol: Solution, geojson: dict | None, colour_by: str = "pr
                                 stroked=True,
                                 get_line_color=hex_to_rgb(UNSERVED_COLOUR, 255), line_width_min_pixels=3.5,
                                 pickable=True))
-    labels = label_table(nodes, arcs, full, view.zoom)
+    labels = label_table(nodes, arcs, marker_full(full, groups), view.zoom)
     if not labels.empty:
         layers.append(pdk.Layer("TextLayer", data=labels, id="labels", get_position="position", get_text="text",
                                 get_size="size", size_units="pixels", get_color=TEXT_RGBA,
@@ -451,23 +610,31 @@ def deck(sc: Scenario, sol: Solution, geojson: dict | None, colour_by: str = "pr
 def map_decks(sc: Scenario, sol: Solution, geojson: dict | None, colour_by: str, widths_px,
               workloads=None) -> tuple[list[tuple[CompactDeck, int]], str]:
     """The maps of one result, one (deck, height px) per map width [px], and their description
-    (:func:`map_description`): the cut, the full regions, the node and corridor tables are
-    computed once for every width."""
-    cut, full = map_layout(sc, sol), full_regions(sol)
-    nodes = node_table(sc, sol, colour_by, cut, full)
-    every = corridor_table(sc, sol, None, cut)
+    (:func:`map_description`): the groups, the cut, the full regions, the marker and corridor
+    tables are computed once for every width."""
+    groups, cut, full = node_groups(sc), map_layout(sc, sol), full_regions(sol)
+    nodes = markers(sc, sol, colour_by, cut, full, groups)
+    every = corridor_table(sc, sol, None, cut, groups)
     tables: dict[float, tuple[pd.DataFrame, pd.DataFrame]] = {}   # at the window's cut (the same for every width)
     decks = []
     for width in widths_px:
         frame = map_frame(sc, sol, width, cut_lon=cut, nodes=nodes, arcs=every)
         c = frame.cut_lon                        # the cut, or the window turned by a whole turn
         if c not in tables:
-            tables[c] = (nodes if c == cut else node_table(sc, sol, colour_by, c, full),
-                         every if c == cut and workloads is None else corridor_table(sc, sol, workloads, c))
+            shown = every if workloads is None else corridor_table(sc, sol, workloads, cut, groups)
+            tables[c] = (nodes, shown) if c == cut else turned(nodes, shown, c - cut)
         at_nodes, arcs = tables[c]
         decks.append((deck(sc, sol, geojson, colour_by, width, workloads, frame, nodes=at_nodes, arcs=arcs,
-                           full=full), frame.height_px))
-    return decks, map_description(sc, sol, arcs=every, full=full)
+                           full=full, groups=groups), frame.height_px))
+    return decks, map_description(sc, sol, arcs=every, full=full, groups=groups)
+
+
+def turned(nodes: pd.DataFrame, arcs: pd.DataFrame, dlon: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The marker and corridor tables of a window turned by ``dlon`` [°, a multiple of 360]:
+    every longitude moved by it (what building them at the cut + ``dlon`` gives)."""
+    move = lambda points: [[p[0] + dlon, *p[1:]] for p in points]  # noqa: E731
+    return (nodes.assign(lon=nodes["lon"] + dlon),
+            arcs.assign(src=move(arcs["src"]), dst=move(arcs["dst"]), label_position=move(arcs["label_position"])))
 
 
 def short_name(name: str) -> str:
@@ -520,15 +687,22 @@ def label_table(nodes: pd.DataFrame, arcs: pd.DataFrame, full: pd.DataFrame, zoo
 # --- words ---------------------------------------------------------------------------------------
 
 def map_description(sc: Scenario, sol: Solution, n: int = 3, *, arcs: pd.DataFrame | None = None,
-                    full: pd.DataFrame | None = None) -> str:
-    """The map in one plain sentence (its alt text), written from the solution: regions, the
-    relocated IT power, the largest corridors, the full regions and unserved demand. Pass what is
-    already computed: ``arcs`` (:func:`corridor_table` of every class, at any cut) and ``full``
-    (:func:`core.binding.full_regions`)."""
-    arcs = corridor_table(sc, sol) if arcs is None else arcs
+                    full: pd.DataFrame | None = None, groups: MapGroups | None = None) -> str:
+    """The map in one plain sentence (its alt text), written from the solution: regions (and
+    groups of co-located ones), the relocated IT power, the largest corridors, the full regions
+    and unserved demand. Pass what is already computed: ``groups`` (:func:`node_groups`),
+    ``arcs`` (:func:`corridor_table` of every class between its markers, at any cut) and
+    ``full`` (:func:`core.binding.full_regions`)."""
+    groups = node_groups(sc) if groups is None else groups
+    arcs = corridor_table(sc, sol, groups=groups) if arcs is None else arcs
     names = _names(sc)
-    moved = float(arcs["mw"].sum()) if len(arcs) else 0.0
-    text = (f"Map: {len(sc.nodes)} regions; {fmt_mw(moved)} of IT power runs away from home in "
+    names.update({m: groups.name(m, names) for m in groups.members})
+    together = sum(len(ids) for ids in groups.members.values())
+    text = (f"Map: {len(sc.nodes)} regions"
+            + (f" ({together} of them in {len(groups.members)} group{'s' if len(groups.members) != 1 else ''} "
+                  "of co-located regions, one disc each)"
+               if groups.members else "")
+            + f"; {fmt_mw(sol.relocated_mw)} of IT power runs away from home in "
             f"{len(arcs)} corridor{'s' if len(arcs) != 1 else ''}")
     if len(arcs):
         text += "; largest: " + ", ".join(f"{names[s]} to {names[r]} {fmt_mw(m)}" for s, r, m in
@@ -564,5 +738,7 @@ def legend_html(sc: Scenario, sol: Solution, colour_by: str, full: pd.DataFrame 
         f"background:linear-gradient(to right,{ramp})'></span> {hi_text}</span>"
         "<span style='margin-right:18px'>Disc area = capacity · dark ring = demand at that node · "
         f"<span style='color:{UNSERVED_COLOUR};font-weight:600'>vermillion ring = unserved</span></span><br/>"
-        "Arcs = corridors, one per service → compute pair, width ∝ MW, faint where the requests enter and "
+        + ("A disc for several co-located regions: their summed capacity and demand, filled by their "
+           "capacity-weighted mean; its tooltip lists each region.<br/>" if node_groups(sc).members else "")
+        + "Arcs = corridors, one per service → compute pair, width ∝ MW, faint where the requests enter and "
         f"solid where they run; colour = the corridor's main class: {chips}</div>")
