@@ -25,10 +25,12 @@ from core.solution import Solution
 PRICE_TOL_USD_PER_MWH = 1e-7
 """Relative tolerance of pricing: an arc prices in when ``unit − y + π < −tol·max(1, max|unit|)``."""
 
-PURGE_ABOVE_ROWS = 2.0
-"""When the relocated columns outnumber this many times the rows, those nonbasic at zero are
-dropped after a solve (they stay priced: pricing adds them back if they ever price in again).
-The cost of every HiGHS run grows with its columns."""
+PURGE_ABOVE_ROWS = 1.0
+"""When the relocated columns outnumber the rows this many times, those nonbasic at zero are
+dropped, between pricing rounds and after a solve (they stay priced: pricing adds them back if
+they price in again). The cost of every HiGHS run grows with its columns: at 1,000 nodes, a
+12-budget frontier took 83 s CPU without purging, 26 s purging after each solve (2× rows) and
+17 s purging between rounds too (1× rows)."""
 
 MAX_NEW_COLUMNS = 4000
 """At most this many arcs (those of most negative reduced cost) enter per pricing round: the LP
@@ -191,6 +193,9 @@ class HighsLP:
             enter = self._pricing(arcs, col, *duals, tol)
             if not enter.size:
                 break
+            if self._arc_flat.size > PURGE_ABOVE_ROWS * self.n_rows:   # keep each run small
+                self._purge()
+                col = self._col_of_arc[arcs.flat]
             self._add_columns(inp, arcs.take(enter))
             col[enter] = self._col_of_arc[arcs.flat[enter]]
             duals = None
