@@ -1,6 +1,7 @@
 """Command line: ``python -m core solve|frontier|metrics SCENARIO.json [--engine E]`` (JSON on stdout).
 
-Every command names the engine it used in a top-level "engine" key (:mod:`core.engines`).
+Every command names the engine it used in a top-level "engine" key (:mod:`core.engines`), and
+prints one JSON object with one top-level key per line (:func:`json_text`).
 
 A scenario that cannot be read exits with status 2 and one line on stderr naming the field.
 """
@@ -15,27 +16,56 @@ import sys
 import numpy as np
 
 from core.engines import CHOICES, CVXPY_MAX_ARCS, resolve
+from core.report import json_rows
 from core.scenario import ScenarioError, load_scenario
 
 
 def _clean(value):
-    """JSON-safe: numpy scalars to Python, NaN and ±inf to null."""
+    """JSON-safe: numpy scalars and arrays to Python, NaN and ±inf to null. One type test per
+    value of the plain Python that :mod:`core.report`'s json helpers build."""
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
     if isinstance(value, dict):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_clean(v) for v in value]
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return value if math.isfinite(value) else None
+    if isinstance(value, np.ndarray):
+        return _clean(value.tolist())
+    if isinstance(value, np.generic):
+        return _clean(value.item())
+    if isinstance(value, float):
+        return _clean(float(value))
     return value
 
 
-def _records(df) -> list[dict]:
-    return df.to_dict(orient="records")
+def _plain(value):
+    """json's ``default``: numpy scalars and arrays as Python values (a TypeError for the rest)."""
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, allow_nan=False, check_circular=False, default=_plain)
+
+
+def json_text(out: dict) -> str:
+    """The commands' output as JSON text: one top-level key per line, each value compact (json's
+    C encoder), numpy values as Python's, NaN and ±inf as null; ends with a newline.
+
+    A value holding no non-finite float is written as it is; one that does goes through
+    :func:`_clean` first (one Python call per value, so the quick path comes first)."""
+    lines = []
+    for key, value in out.items():
+        try:
+            text = _dumps(value)
+        except ValueError:   # a NaN or ±inf somewhere in it
+            text = _dumps(_clean(value))
+        lines.append(f" {json.dumps(str(key))}: {text}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
 def _budgets(text: str) -> list[float]:
@@ -57,10 +87,10 @@ def cmd_solve(args) -> dict:
     sol = solve_with(engine, inp)
     out = {"engine": engine, **sol.summary()}
     cols = ["service", "compute", "workload", "mw", "rtt_ms", "layer"]
-    out["placement"] = _records(sol.placement[cols])
+    out["placement"] = json_rows(sol.placement[cols])
     if args.detail:
-        out["load"] = _records(sol.load)
-        out["demand"] = _records(sol.demand)
+        out["load"] = json_rows(sol.load)
+        out["demand"] = json_rows(sol.demand)
     return out
 
 
@@ -74,7 +104,7 @@ def cmd_frontier(args) -> dict:
     inp = model_inputs(sc)
     engine = resolve(args.engine, inp, "sweep")
     df = Analysis(sc, sweep_engine=engine, solve_engine=engine).frontier(inp, args.budgets, args.workload)
-    return {"workload": args.workload, "engine": engine, "points": _records(df)}
+    return {"workload": args.workload, "engine": engine, "points": json_rows(df)}
 
 
 def cmd_metrics(args) -> dict:
@@ -125,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        out = args.run(args)
+        text = json_text(args.run(args))
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -133,8 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
         return 1
     try:
-        json.dump(_clean(out), sys.stdout, indent=1, allow_nan=False)
-        sys.stdout.write("\n")
+        sys.stdout.write(text)
         sys.stdout.flush()
     except BrokenPipeError:  # the reader (e.g. `head`) closed the pipe: not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

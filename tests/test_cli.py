@@ -191,6 +191,21 @@ def test_metrics_command(scenario_file):
     # no frictions: capacity unlimited, all 10 MW away: 10·10·50 = 5000; all on: 2000
     assert wf[0]["frictions_on"] == "none" and wf[-1]["frictions_on"].count(",") == 4
     assert_allclose([wf[0]["savings_usd"], wf[-1]["savings_usd"]], [5000, 2000], rtol=1e-7)
+    # break-even, home → away: gross 100 − 50 = 50 $/MWh, no transfer (g = 0, φ = 0), e* none (g = 0),
+    # g* = 50 / 0.02 = 2500 GB/MWh, τ* = (0 − 50) / ((500 − 300)/1000) = −250 $/t; it is the one
+    # pair that carries work (4 MW). away → home: gross 50 − 100 = −50, τ* = 50 / −0.2 = −250.
+    (row,) = out["break_even"]["w"]
+    assert (row["service"], row["compute"], row["reason"], row["break_even_egress_usd_per_gb"]) == \
+        ("home", "away", "allowed", None)
+    assert_allclose([row["mw"], row["net_benefit_usd_per_mwh"], row["break_even_gb_per_mwh"],
+                     row["break_even_carbon_price_usd_per_t"]], [4, 50, 2500, -250], rtol=1e-9)
+    pairs = out["break_even_pairs"]
+    assert pairs["nodes"] == ["home", "away"] and (pairs["service"], pairs["compute"]) == ([0, 1], [1, 0])
+    w = pairs["workloads"]["w"]
+    assert (w["transfer_usd_per_mwh"], w["fee_usd_per_mwh"], w["gb_per_mwh"], w["reason"]) == (0, 0, 0, [0, 0])
+    assert_allclose(w["gross_benefit_usd_per_mwh"] + w["break_even_carbon_price_usd_per_t"], [50, -50, -250, -250],
+                    rtol=1e-12)
+    assert res.stdout.count("\n") == len(out) + 2   # one top-level key per line, between { and }
 
 
 @pytest.mark.parametrize("engine", ["cvxpy", "highs", "network"])

@@ -3,10 +3,12 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from core.engines import make_engine
 from core.inputs import model_inputs
-from core.metrics import break_even, execution_layers, friction_waterfall, relocatable_demand_share
+from core.metrics import (WATERFALL_ORDER, break_even, execution_layers, friction_waterfall, local_inputs,
+                          relocatable_demand_share)
 from core.model import PlacementModel, solve_scenario
-from core.scenario import parse_scenario, update_scenario, with_budgets_ms
+from core.scenario import FRICTIONS, parse_scenario, update_scenario, with_budgets_ms
 
 
 # --- RID ----------------------------------------------------------------------------------------
@@ -247,3 +249,24 @@ def test_break_even_without_a_carbon_gap_has_no_carbon_price(tiny_scenario, kw):
     assert_allclose(df.loc[("home", "away"), "net_benefit_usd_per_mwh"], expected, rtol=1e-12)
     low, high = (solve_scenario(update_scenario(sc, {"objective.carbon_price_usd_per_t": tau})) for tau in (0.0, 1e4))
     assert_allclose(low.x_mw, high.x_mw, atol=1e-6)
+
+
+@pytest.mark.parametrize("seed", [3, 11, 21])
+def test_friction_waterfall_on_one_warm_engine_matches_fresh_solves(random_scenario, seed):
+    """The waterfall re-solves one warm engine in an order of its own; every step must still be the
+    optimum of that step's frictions, as fresh engines solve it."""
+    sc = parse_scenario(random_scenario(seed))
+    inp = model_inputs(sc)
+    warm = make_engine("highs", sc.node_ids, sc.workload_ids)
+    warm.solve(inp)
+    df = friction_waterfall(warm, inp)
+    on = dict.fromkeys(FRICTIONS, False)
+    for row, friction in zip(df.itertuples(), (None,) + WATERFALL_ORDER):
+        if friction:
+            on[friction] = True
+        step = inp.with_frictions(**on)
+        sol = make_engine("highs", sc.node_ids, sc.workload_ids).solve(step)
+        local = make_engine("highs", sc.node_ids, sc.workload_ids).solve(local_inputs(step))
+        scale = max(1.0, local.cost_usd)
+        assert_allclose(row.savings_usd, local.cost_usd - sol.cost_usd, rtol=1e-9, atol=1e-9 * scale)
+        assert_allclose(row.unserved_mw, sol.unserved_mw, atol=1e-7)
