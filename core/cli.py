@@ -1,4 +1,5 @@
-"""Command line: ``python -m core solve|frontier|metrics SCENARIO.json [--engine E]`` (JSON on stdout).
+"""Command line: ``python -m core solve|frontier|metrics SCENARIO [--engine E]`` (JSON on stdout);
+SCENARIO is a scenario file, a folder of CSV files (:mod:`core.scenario_csv`) or ``-``.
 
 Every command names the engine it used in a top-level "engine" key (:mod:`core.engines`), and
 prints one JSON object with one top-level key per line (:func:`json_text`).
@@ -133,12 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
                     "(docs/model.md) and print JSON.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("solve", help="solve the placement LP once")
-    p.add_argument("scenario", help="scenario file (.json, .yaml) or - for standard input")
+    p.add_argument("scenario", help="scenario file (.json, .yaml), a folder of CSV files (docs/model.md), or - for standard input")
     p.add_argument("--detail", action="store_true", help="add load per region and demand tables with duals")
     _add_engine(p, "the solve")
     p.set_defaults(run=cmd_solve)
     p = sub.add_parser("frontier", help="cost, emissions, savings and RID against the latency budget")
-    p.add_argument("scenario", help="scenario file (.json, .yaml) or - for standard input")
+    p.add_argument("scenario", help="scenario file (.json, .yaml), a folder of CSV files (docs/model.md), or - for standard input")
     p.add_argument("--budgets", type=_budgets, default=None,
                    help="budgets in ms, e.g. 0,10,25,50,100 (default: the exact frontier at every breakpoint)")
     p.add_argument("--workload", default=None,
@@ -146,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_engine(p, "the sweep")
     p.set_defaults(run=cmd_frontier)
     p = sub.add_parser("metrics", help="every metric of docs/model.md for the scenario")
-    p.add_argument("scenario", help="scenario file (.json, .yaml) or - for standard input")
+    p.add_argument("scenario", help="scenario file (.json, .yaml), a folder of CSV files (docs/model.md), or - for standard input")
     _add_engine(p, "its single solves and its sweeps (frontier, waterfall)")
     p.set_defaults(run=cmd_metrics)
     return parser
