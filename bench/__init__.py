@@ -7,7 +7,11 @@ same LP) and, for the large case, bare OR-Tools min-cost flow:
 (a) re-solve after one parameter change on the default scenario (median of many; goal ≤ 50 ms);
 (b) the exact frontier of the default scenario (every breakpoint; goal ≤ 1 s);
 (c) a frontier at 12 budgets of a generated 200-node × 5-workload scenario (200 000 arcs, state
-    locality off; goal: within 3× of OR-Tools' min-cost flow on the same networks).
+    locality off; goal: within 3× of OR-Tools' min-cost flow on the same networks);
+(d) the scaling table of :mod:`bench.scaling`: solve, re-solve, exact and 12-budget frontiers and
+    the metrics report from 31 to 1,000 nodes, each in its own process with its peak memory, beside
+    bare OR-Tools and bare HiGHS, with fitted exponents, the issue's goals and a plot
+    (``bench/results/scaling.md``, ``docs/bench_scaling.png``; ``--quick`` writes nothing).
 
 Timings are printed, never asserted (tests check results, not speed).
 """

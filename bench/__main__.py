@@ -12,21 +12,23 @@ from dataclasses import replace
 
 import numpy as np
 
+from bench import scaling
 from bench.baselines import Linprog, RebuildCvxpy, ortools_arrays, ortools_reference
-from bench.scenarios import FRONTIER_BUDGETS_MS, generated_scenario
+from bench.scenarios import FRONTIER_BUDGETS_MS, generated_scenario, one_change_walk
+from core.engines import NetworkEngine
 from core.frontier import breakpoints_ms, budget_vector_ms, frontier
 from core.highs_lp import HighsLP
 from core.inputs import ModelInputs, model_inputs
 from core.model import PlacementModel
-from core.network import frontier_network, solve_network
+from core.network import solve_network
 from core.scenario import default_scenario
 
 
-class Network:
-    """The min-cost-flow fast path as an engine (no duals: a frontier with it solves every point)."""
+class DirectArcsNetwork(NetworkEngine):
+    """The network engine with one arc per allowed (s, r, k), no hubs (``solve_network(hubs=False)``)."""
 
-    def solve(self, inp: ModelInputs):
-        return solve_network(inp)
+    def solve(self, inp: ModelInputs, arcs=None):
+        return solve_network(inp, hubs=False)
 
 
 def timed(fn, *args, **kwargs):
@@ -70,36 +72,13 @@ class Table:
         print(f"  {'method':<44} {'wall':>11} {'CPU':>11} {'vs ours':>9} {'Δobj rel':>9}  note")
 
 
-def one_change_walk(inp: ModelInputs, steps: int, seed: int = 0) -> list[ModelInputs]:
-    """``steps`` inputs, each differing from the one before in exactly one parameter: a node's price
-    (×0.9 or ×1.1), a class's latency budget (×0.8 or ×1.25) or a node's capacity (×0.9 or ×1.1)."""
-    rng = np.random.default_rng(seed)
-    out, cur = [], inp
-    for i in range(steps):
-        kind = i % 3
-        if kind == 0:
-            p = cur.price_usd_per_mwh.copy()
-            p[rng.integers(inp.n_nodes)] *= rng.choice([0.9, 1.1])
-            cur = replace(cur, price_usd_per_mwh=p)
-        elif kind == 1:
-            b = cur.budget_ms.copy()
-            b[rng.integers(inp.n_workloads)] *= rng.choice([0.8, 1.25])
-            cur = replace(cur, budget_ms=b)
-        else:
-            c = cur.capacity_mw.copy()
-            c[rng.integers(inp.n_nodes)] *= rng.choice([0.9, 1.1])
-            cur = replace(cur, capacity_mw=c)
-        out.append(cur)
-    return out
-
-
 def bench_resolve(inp: ModelInputs, repeats: int, baseline_repeats: int) -> dict:
     """(a): the same walk of one-parameter changes through every engine; medians."""
     walk = one_change_walk(inp, repeats)
     first = [timed(lambda: PlacementModel(inp.node_ids, inp.workload_ids).solve(inp))[0] for _ in range(5)]
     engines = [("compiled CVXPY model, re-solve [ours]", PlacementModel(inp.node_ids, inp.workload_ids), repeats),
                ("warm HiGHS (core.highs_lp, sweep engine)", HighsLP(inp.node_ids, inp.workload_ids), repeats),
-               ("network fast path (OR-Tools min-cost flow)", Network(), repeats),
+               ("network engine (OR-Tools min-cost flow)", NetworkEngine(inp.node_ids, inp.workload_ids), repeats),
                ("rebuild CVXPY problem every time", RebuildCvxpy(), baseline_repeats),
                ("scipy linprog(method='highs')", Linprog(), baseline_repeats)]
     engines[0][1].solve(inp), engines[1][1].solve(inp)  # compiled / loaded before the walk
@@ -158,7 +137,16 @@ def main(argv=None) -> int:
                         help="a short run: (c) on 60 nodes, fewer repeats")
     parser.add_argument("--nodes", type=int, default=None, help="nodes of the generated scenario of (c) (default 200)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the generated scenario of (c)")
+    parser.add_argument("--scaling", default=None,
+                        help=f"sizes of the scaling table, comma-separated from {','.join(scaling.SIZES)} "
+                             "(default: all; with --quick: the default scenario's solve, re-solve and 12-budget "
+                             "frontier, and nothing is written)")
     args = parser.parse_args(argv)
+    sizes = [s.strip() for s in (args.scaling or ("default" if args.quick else ",".join(scaling.SIZES))).split(",")
+             if s.strip()]
+    unknown = [s for s in sizes if s not in scaling.SIZES]
+    if unknown:
+        parser.error(f"--scaling: unknown size {unknown[0]!r}; known: {', '.join(scaling.SIZES)}")
     n_big = args.nodes or (60 if args.quick else 200)
     fast_repeats = 3 if args.quick else 5
     versions = ", ".join(f"{pkg} {metadata.version(pkg)}" for pkg in ("cvxpy", "highspy", "scipy", "ortools"))
@@ -180,7 +168,8 @@ def main(argv=None) -> int:
     b_engines = [
         ("frontier, warm HiGHS + dual pricing [ours]", lambda: frontier(HighsLP(inp.node_ids, inp.workload_ids), inp), fast_repeats),
         ("frontier, compiled CVXPY model + pricing", lambda: frontier(model, inp), 1 if args.quick else 3),
-        ("frontier_network (OR-Tools, every point)", lambda: frontier_network(inp), fast_repeats),
+        ("frontier, network engine (OR-Tools, every point)",
+         lambda: frontier(NetworkEngine(inp.node_ids, inp.workload_ids), inp), fast_repeats),
         ("frontier, rebuild CVXPY problem per solve", lambda: frontier(RebuildCvxpy(), inp), 1),
         ("frontier, scipy linprog per solve", lambda: frontier(Linprog(), inp), 1),
     ]
@@ -194,6 +183,9 @@ def main(argv=None) -> int:
     c_title = (f"(c) frontier at {len(budgets)} budgets of a generated scenario — {describe(big)}, "
                f"state locality off, seed {args.seed}")
 
+    def network_frontier():
+        return frontier(NetworkEngine(big.node_ids, big.workload_ids), big, budgets)
+
     def reference_run():
         return [ortools_reference(arr) for arr, _ in arrays]
 
@@ -201,16 +193,16 @@ def main(argv=None) -> int:
     ours_times, ref_times, ours_cpu, ref_cpu = [], [], [], []
     for _ in range(fast_repeats):
         gc.collect()
-        ours_times.append(timed(frontier_network, big, budgets)[0])
+        ours_times.append(timed(network_frontier)[0])
         ours_cpu.append(CPU_LOG[-1])
         ref_times.append(timed(reference_run)[0])
         ref_cpu.append(CPU_LOG[-1])
-    ours_df = frontier_network(big, budgets)
+    ours_df = network_frontier()
     t_compile, big_model = timed(PlacementModel, big.node_ids, big.workload_ids)
     t_first, _ = timed(big_model.solve, big)
     c = Table(c_title)
     c.header()
-    c.add("frontier_network (OR-Tools min-cost flow) [ours]", float(np.median(ours_times)), float(np.median(ours_cpu)), None,
+    c.add("frontier, network engine (OR-Tools min-cost flow) [ours]", float(np.median(ours_times)), float(np.median(ours_cpu)), None,
           f"{int(ours_df['solved'].sum())} of {len(ours_df)} points solved, median of {fast_repeats}")
     ref = float(np.median(ref_times))
     ref_objective = [cost * usd for cost, (_, usd) in zip(reference_run(), arrays)]
@@ -218,7 +210,8 @@ def main(argv=None) -> int:
           rel_gap(ref_objective, ours_df["objective_usd"]),
           f"{len(arrays)} prebuilt direct-arc networks, solve only, median of {fast_repeats}")
     c_engines = [
-        ("frontier_network, direct arcs (no hubs)", lambda: frontier_network(big, budgets, hubs=False), fast_repeats),
+        ("frontier, network engine, direct arcs (no hubs)",
+         lambda: frontier(DirectArcsNetwork(big.node_ids, big.workload_ids), big, budgets), fast_repeats),
         ("frontier, warm HiGHS + dual pricing", lambda: frontier(HighsLP(big.node_ids, big.workload_ids), big, budgets), 1),
         ("frontier, compiled CVXPY model + pricing", lambda: frontier(big_model, big, budgets), 1),
         ("frontier, rebuild CVXPY problem per solve", lambda: frontier(RebuildCvxpy(), big, budgets), 1),
@@ -236,7 +229,11 @@ def main(argv=None) -> int:
     print(f"  (b) exact frontier ≤ 1 s: {fmt_s(b.rows[0][1]).strip()} — {'met' if b.rows[0][1] <= 1.0 else 'NOT met'}")
     print(f"  (c) within 3× of OR-Tools min-cost flow: {ratio:.2f}× wall, {ratio_cpu:.2f}× CPU — "
           f"{'met' if ratio <= 3.0 else 'NOT met'}")
-    print(f"  whole benchmark: {fmt_s(time.perf_counter() - t_start).strip()}")
+
+    # (d) the scaling table -----------------------------------------------------------------
+    print("\n(d) scaling: each (size, task) in its own process (python -m bench.scaling)")
+    scaling.run_scaling(sizes, quick=args.quick, write=not args.quick)
+    print(f"\n  whole benchmark: {fmt_s(time.perf_counter() - t_start).strip()}")
     return 0
 
 

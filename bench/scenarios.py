@@ -5,8 +5,11 @@ state locality off). Everything is drawn from one ``numpy.random.default_rng(see
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
+from core.inputs import ModelInputs
 from core.scenario import Scenario, parse_scenario
 
 # (lat_min, lat_max, lon_min, lon_max, residency zone or None, price range $/MWh): rough land boxes
@@ -76,3 +79,26 @@ def generated_scenario(n_nodes: int, seed: int = 0, *, state_locality: bool = Fa
                    "unserved_usd_per_mwh": unserved_usd_per_mwh},
         "objective": {"carbon_signal": "marginal", "carbon_price_usd_per_t": carbon_price_usd_per_t},
     })
+
+
+def one_change_walk(inp: ModelInputs, steps: int, seed: int = 0) -> list[ModelInputs]:
+    """``steps`` inputs, each differing from the one before in exactly one parameter: a node's price
+    (×0.9 or ×1.1), a class's latency budget (×0.8 or ×1.25) or a node's capacity (×0.9 or ×1.1)."""
+    rng = np.random.default_rng(seed)
+    out, cur = [], inp
+    for i in range(steps):
+        kind = i % 3
+        if kind == 0:
+            p = cur.price_usd_per_mwh.copy()
+            p[rng.integers(inp.n_nodes)] *= rng.choice([0.9, 1.1])
+            cur = replace(cur, price_usd_per_mwh=p)
+        elif kind == 1:
+            b = cur.budget_ms.copy()
+            b[rng.integers(inp.n_workloads)] *= rng.choice([0.8, 1.25])
+            cur = replace(cur, budget_ms=b)
+        else:
+            c = cur.capacity_mw.copy()
+            c[rng.integers(inp.n_nodes)] *= rng.choice([0.9, 1.1])
+            cur = replace(cur, capacity_mw=c)
+        out.append(cur)
+    return out
