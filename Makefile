@@ -5,12 +5,18 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8501
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install chromium bench data clean
+WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: run serve test install chromium haproxy bench data clean
 
 run: install
 	$(PY) app.py --server.port $(PORT) --server.headless true
 
-test: install chromium
+# Many viewers: WORKERS app processes behind HAProxy on PORT (deploy/haproxy.cfg, deploy/serve.py).
+serve: install haproxy
+	$(PY) deploy/serve.py --workers $(WORKERS) --port $(PORT)
+
+test: install chromium haproxy
 	$(PY) -m pytest
 
 install: $(STAMP)
@@ -26,6 +32,12 @@ chromium:
 	@test -x /usr/bin/chromium || { \
 	  SUDO=$$(command -v sudo >/dev/null 2>&1 && [ "$$(id -u)" != 0 ] && echo sudo); \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
+
+# Debian's HAProxy for `make serve` and its tests (the proxy in front of the workers).
+haproxy:
+	@command -v haproxy >/dev/null 2>&1 || test -x /usr/sbin/haproxy || { \
+	  SUDO=$$(command -v sudo >/dev/null 2>&1 && [ "$$(id -u)" != 0 ] && echo sudo); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q haproxy; }
 
 bench: install
 	$(PY) -m pip install --quiet -e '.[bench]'
