@@ -72,7 +72,7 @@ class _Totals:
     def row(self, sol: Solution) -> dict:
         inp, h = self.inp, self.inp.period_hours
         x = sol.x_mw.ravel()
-        nz = np.flatnonzero(x)
+        nz = np.flatnonzero(x) if sol.support_flat is None else sol.support_flat
         mw = x[nz]
         cost, e_avg, e_marg, local, regional = (float(v) for v in mw @ self.terms[nz])
         cost, e_avg, e_marg = h * cost, h * e_avg, h * e_marg

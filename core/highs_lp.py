@@ -244,4 +244,5 @@ class HighsLP:
         x[self._arc_flat] = col[2 * nk:]
         u = col[nk:2 * nk].reshape(n, k)
         capacity_dual = pi if inp.friction("capacity") else np.zeros(n)
-        return Solution(inp, x.reshape(n, n, k), u, y, capacity_dual, "optimal", "HIGHS-colgen")
+        return Solution(inp, x.reshape(n, n, k), u, y, capacity_dual, "optimal", "HIGHS-colgen",
+                        support_flat=np.concatenate([home, self._arc_flat]))

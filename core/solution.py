@@ -24,6 +24,7 @@ class Solution:
     capacity_dual_usd_per_mwh: np.ndarray  # [r] value of one more MW of capacity, per hour
     status: str = "optimal"
     solver: str = ""
+    support_flat: np.ndarray | None = None  # flat [s, r, k] indices outside which x is 0, if the engine knows
 
     # --- totals (docs/model.md) --------------------------------------------------------------
     @cached_property
