@@ -62,15 +62,14 @@ def _metros() -> pd.DataFrame:
 
 def group_name(names: Sequence[str], weights, lat_deg: float, lon_deg: float, within_km: float = GROUP_KM) -> str:
     """A group's place name: the default region (data/regions.csv) nearest its centre when one
-    lies within ``within_km`` [km] ("Frankfurt"), else the name of its member of largest
-    ``weights`` without a trailing parenthesis ("Tokyo (AWS)" → "Tokyo")."""
+    lies within ``within_km`` [km] ("Frankfurt"), else the whole name of its member of largest
+    ``weights`` ("AWS US East (Ohio)": its parenthesis is often the place)."""
     metros = _metros()
     if len(metros):
         d = haversine_km(lat_deg, lon_deg, metros["lat"].to_numpy(), metros["lon"].to_numpy())
         if float(d.min()) <= within_km:
             return str(metros["name"].iloc[int(np.argmin(d))]).split(" (")[0]
-    name = str(list(names)[int(np.argmax(np.asarray(weights, dtype=float)))])
-    return name.rsplit(" (", 1)[0] if name.endswith(")") and " (" in name else name
+    return str(list(names)[int(np.argmax(np.asarray(weights, dtype=float)))])
 
 
 def corridor_flows_mw(placement: pd.DataFrame, group_of: dict[str, str] | None = None,

@@ -20,7 +20,9 @@ from pages.common.theme import fmt_mw, fmt_pct
 
 
 def layer(deck, layer_id: str) -> dict:
-    return next(lay for lay in json.loads(deck.to_json())["layers"] if lay["id"] == layer_id)
+    """A layer of a Deck or of its parsed JSON."""
+    spec = deck if isinstance(deck, dict) else json.loads(deck.to_json())
+    return next(lay for lay in spec["layers"] if lay["id"] == layer_id)
 
 
 def test_groups_chain_regions_within_50_km_by_hand():
@@ -140,3 +142,141 @@ def test_a_turned_window_moves_every_longitude_by_the_turn(clustered):
     assert np.allclose(nodes["lon"], again["lon"])
     for col in ("src", "dst", "label_position"):
         assert np.allclose(np.array(arcs[col].tolist()), np.array(arcs_again[col].tolist()))
+
+
+# --- the world scenario: where the map is cut, and every arc the short way -----------------------
+
+def great_circle_mid_lon(lat0, lon0, lat1, lon1) -> float:
+    """Longitude [°] of the midpoint of the minor great-circle arc (unit vectors summed)."""
+    def unit(lat, lon):
+        la, lo = np.radians(lat), np.radians(lon)
+        return np.array([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
+    m = unit(lat0, lon0) + unit(lat1, lon1)
+    return float(np.degrees(np.arctan2(m[1], m[0])))
+
+
+@pytest.fixture(scope="module")
+def world():
+    from core.analysis import Analysis, relaxed_inputs
+    from core.scenario import load_scenario
+    from pages.common.datafiles import world_geojson
+    sc = load_scenario("scenarios/world_cloud_regions.json")
+    sol = Analysis(sc).solve(relaxed_inputs(sc))
+    decks, _ = worldmap.map_decks(sc, sol, world_geojson(), "price", (760, 340))
+    return sc, sol, [(json.loads(d.to_json()), h) for d, h in decks]
+
+
+def test_world_arcs_run_the_great_circle_way_and_land_on_their_discs(world):
+    sc, sol, decks = world
+    at = {n.id: n for n in sc.nodes}
+    groups = worldmap.node_groups(sc)
+    for deck, _ in decks:
+        discs = layer(deck, "regions")["data"]
+        where = {}
+        for d in discs:
+            where.setdefault(d["id"], []).append((d["lon"], d["lat"]))
+        arcs = layer(deck, "corridors")["data"]
+        assert len(arcs) == MAX_CORRIDORS
+        for a in arcs:
+            (lon0, lat0), (lon1, lat1) = a["src"], a["dst"]
+            assert abs(lon1 - lon0) <= 180.0, (a["service"], a["compute"])          # the short way
+            # the way of the great circle: its midpoint lies between the drawn ends (mod 360)
+            ends = []
+            for m in (a["service"], a["compute"]):
+                ids = groups.members.get(m, [m])
+                ends.append((np.mean([at[i].lat for i in ids]), at[ids[0]].lon))
+            mid = great_circle_mid_lon(ends[0][0], ends[0][1], ends[1][0], ends[1][1])
+            lo, hi = sorted((lon0, lon1))
+            k = np.ceil((lo - mid) / 360.0)
+            assert mid + 360.0 * k <= hi + 1.0, (a["service"], a["compute"], lon0, lon1, mid)
+            # both ends sit on a drawn disc of their marker
+            for m, (lon, lat) in ((a["service"], a["src"]), (a["compute"], a["dst"])):
+                assert any(abs(x - lon) < 1e-6 and abs(y - lat) < 1e-6 for x, y in where[m]), (m, lon)
+        # every disc at its region's longitude modulo 360 (a lone region; a group at its members' mean)
+        for d in discs:
+            ids = groups.members.get(d["id"], [d["id"]])
+            lons = worldmap.short_way_lon(at[ids[0]].lon, [at[i].lon for i in ids])
+            assert (d["lon"] - float(np.mean(lons)) + 180.0) % 360.0 - 180.0 == pytest.approx(0.0, abs=1e-9)
+            assert d["lat"] == pytest.approx(float(np.mean([at[i].lat for i in ids])))
+
+
+def crossing_mw(sc, sol, cut: float) -> float:
+    """Relocated MW between regions with demand or load whose short way leaves [cut, cut + 360)."""
+    inp = sol.inputs
+    keep = np.flatnonzero((inp.demand_mw.sum(axis=1) > 0) | (sol.x_mw.sum(axis=(0, 2)) > 1e-6))
+    lons = np.array([sc.nodes[i].lon for i in keep])
+    x = sol.x_mw.sum(axis=2)[np.ix_(keep, keep)]
+    np.fill_diagonal(x, 0.0)
+    s, r = np.nonzero(x > 1e-6)
+    f = (lons - cut) % 360.0 + cut
+    end = f[s] + (f[r] - f[s] + 180.0) % 360.0 - 180.0
+    return float(x[s, r][(end < cut) | (end >= cut + 360.0)].sum())
+
+
+def test_the_default_map_is_cut_where_no_corridor_crosses():
+    sc = default_scenario()
+    sol = solve_scenario(sc)
+    assert crossing_mw(sc, sol, worldmap.map_layout(sc, sol)) == 0.0 < crossing_mw(sc, sol, -180.0)
+
+
+def test_world_map_is_cut_where_the_fewest_mw_cross_and_the_view_holds_each_region_once(world):
+    sc, sol, decks = world
+    best = min(crossing_mw(sc, sol, c) for c in np.arange(-180.0, 180.0, 0.25))
+    cut = worldmap.map_layout(sc, sol)
+    assert crossing_mw(sc, sol, cut) <= best + 1e-6
+    assert crossing_mw(sc, sol, cut) < 0.05 * sol.relocated_mw     # a ring of flows, yet ~1 % crosses the cut
+    assert crossing_mw(sc, sol, -180.0) > 5 * max(crossing_mw(sc, sol, cut), 1e-3)   # the Pacific cut: far more
+    # like the default's: Asia at the left edge, the Americas in the middle, Europe on the right
+    for deck, height in decks:
+        view = deck["initialViewState"]
+        assert -180.0 <= view["longitude"] <= 180.0
+        discs = layer(deck, "regions")["data"]
+        by_id = {}
+        for d in discs:
+            by_id.setdefault(d["id"], []).append(d["lon"])
+        tokyo, iowa, frankfurt = (by_id[worldmap.node_groups(sc).marker_of[i]][0]
+                                  for i in ("aws-ap-northeast-1", "gcp-us-central1", "aws-eu-central-1"))
+        assert tokyo < iowa < frankfurt < tokyo + 360.0
+        assert abs(view["longitude"] - iowa) < 60.0
+
+
+def test_world_labels_name_distinct_places_and_do_not_overlap(world):
+    sc, _, decks = world
+    groups = worldmap.node_groups(sc)
+    for deck, _ in decks:
+        rows = layer(deck, "labels")["data"]
+        assert rows
+        zoom = deck["initialViewState"]["zoom"]
+        boxes = [worldmap.label_box(r["text"], r["size"], *r["position"], zoom) for r in rows]
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+        for r in rows:
+            if " → " in r["text"]:
+                a, b = r["text"].rsplit(" ", 2)[0].split(" → ")
+                assert a != b and not b.startswith(a + ":"), r["text"]     # never "X → X: 2 regions"
+    # the Ohio pair has no default metro within 50 km: named by its largest member, whole
+    key = groups.marker_of["aws-us-east-2"]
+    assert groups.place[key] == next(n.name for n in sc.nodes if n.id == "aws-us-east-2") == "AWS US East (Ohio)"
+
+
+def test_label_names_by_hand():
+    names = {"a": "AWS US East (N. Virginia)", "g": "AWS US East (Ohio): 2 regions",
+             "c": "California (Los Angeles)", "t": "Texas", "i": "Iowa: 2 regions",
+             "x": "AWS Asia (Tokyo)", "y": "AWS Asia (Osaka)", "z": "Tokyo"}
+    assert worldmap.label_names(names) == {
+        "a": "N. Virginia", "g": "Ohio: 2 regions",          # the same head: the parenthesis tells them apart
+        "c": "California", "t": "Texas", "i": "Iowa: 2 regions",
+        "x": "AWS Asia (Tokyo)", "y": "Osaka", "z": "Tokyo"}  # "Tokyo" twice: the whole name
+    assert worldmap.short_name("AWS US East (Ohio): 2 regions") == "AWS US East: 2 regions"
+    assert worldmap.label_names({}) == {}
+
+
+def test_choose_cut_by_hand_prefers_the_cut_the_least_mw_crosses():
+    # a ring: A (0°) → B (120°) 10 MW, B → C (−120°) 1 MW, C → A 10 MW: the cut goes between B and C
+    lons = [0.0, 120.0, -120.0]
+    pairs = [(0, 1), (1, 2), (2, 0)]
+    cut = worldmap.choose_cut_lon(lons, pairs, [10.0, 1.0, 10.0])
+    assert 120.0 < worldmap.frame_lon(cut, -180.0) + 360.0 * (cut < 0) < 240.0
+    cut = worldmap.choose_cut_lon(lons, pairs, [1.0, 10.0, 10.0])         # now between A and B
+    assert 0.0 < worldmap.frame_lon(cut, 0.0) < 120.0

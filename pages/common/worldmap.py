@@ -11,9 +11,10 @@ carbon intensity or the capacity shadow price); demand as a dark ring (area ∝ 
 unserved demand as a thick vermillion ring; labels of the top corridors and of the regions that
 matter. Tooltips are plain text (Streamlit escapes HTML in tooltip fields).
 
-Longitudes: the map is cut where the regions that matter leave the widest gap, every arc runs
-the shorter way round the world (|Δlon| ≤ 180°), and an arc whose far end falls outside the
-cut lands on a copy of its region and of the countries there, 360° away.
+Longitudes: the map is cut where the fewest MW of corridors cross (then where the regions that
+matter leave the widest gap), every arc runs the shorter way round the world (|Δlon| ≤ 180°),
+and an arc whose far end falls outside the cut lands beyond the view's edge on a copy of its
+region and of the countries there, 360° away.
 Pure: no streamlit import.
 """
 from __future__ import annotations
@@ -68,10 +69,11 @@ def frame_lon(lon, cut_lon: float) -> np.ndarray:
     return (np.asarray(lon, dtype=float) - cut_lon) % 360.0 + cut_lon
 
 
-def choose_cut_lon(lons, arc_pairs=()) -> float:
-    """Where to cut the world [°]: the window [cut, cut + 360) that holds every longitude in
-    ``lons`` and every short-way end of the arcs ``(i, j)`` (indices into ``lons``) in the least
-    span; ties (within 1°) go to the usual cut at −180°."""
+def choose_cut_lon(lons, arc_pairs=(), weights=None) -> float:
+    """Where to cut the world [°]: the window [cut, cut + 360) whose arcs ``(i, j)`` (indices into
+    ``lons``, of ``weights`` each, 1 when None) that cross its edge weigh least (their short-way
+    end lies outside it, on a copy of the world), then that holds every longitude in ``lons`` and
+    every short-way arc end in the least span; ties (within 1°) go to the usual cut at −180°."""
     lons = np.asarray(lons, dtype=float)
     if lons.size == 0:
         return -180.0
@@ -80,14 +82,17 @@ def choose_cut_lon(lons, arc_pairs=()) -> float:
     candidates = [-180.0] + [float(frame_lon(s[i] + gaps[i] / 2.0, -180.0)) for i in range(len(s))]
     src = np.array([i for i, _ in arc_pairs], dtype=int)
     dst = np.array([j for _, j in arc_pairs], dtype=int)
-    best, best_span = -180.0, np.inf
+    w = np.ones(src.size) if weights is None else np.asarray(weights, dtype=float)
+    tol = 1e-9 * max(float(w.sum()), 1.0)
+    best, best_key = -180.0, (np.inf, np.inf)
     for cut in candidates:
         framed = frame_lon(lons, cut)
         ends = short_way_lon(framed[src], framed[dst]) if src.size else np.array([])
+        crossing = float(w[(ends < cut) | (ends >= cut + 360.0)].sum()) if src.size else 0.0
         points = np.concatenate([framed, ends])
         span = float(points.max() - points.min())
-        if span < best_span - 1.0:
-            best, best_span = cut, span
+        if crossing < best_key[0] - tol or (crossing <= best_key[0] + tol and span < best_key[1] - 1.0):
+            best, best_key = cut, (crossing, span)
     return best
 
 
@@ -471,15 +476,16 @@ def _matters(nodes: pd.DataFrame) -> pd.Series:
 
 def map_layout(sc: Scenario, sol: Solution) -> float:
     """The map's cut longitude [°] for this solution: :func:`choose_cut_lon` over the regions
-    with demand or load and the relocated flows between them."""
+    with demand or load and the relocated flows between them, weighted by their MW (the cut
+    crosses the fewest MW of corridors)."""
     inp = sol.inputs
     keep = np.flatnonzero((inp.demand_mw.sum(axis=1) > 0) | (sol.x_mw.sum(axis=(0, 2)) > TOL_MW))
     index = {int(i): j for j, i in enumerate(keep)}
-    moved = sol.x_mw.sum(axis=2) > TOL_MW
-    np.fill_diagonal(moved, False)
-    pairs = [(index[s], index[r]) for s, r in zip(*np.nonzero(moved)) if s in index and r in index]
+    by_pair = sol.x_mw.sum(axis=2)
+    np.fill_diagonal(by_pair, 0.0)
+    moved = [(int(s), int(r)) for s, r in zip(*np.nonzero(by_pair > TOL_MW)) if s in index and r in index]
     lons = np.array([sc.nodes[i].lon for i in keep], dtype=float)
-    return choose_cut_lon(lons, pairs)
+    return choose_cut_lon(lons, [(index[s], index[r]) for s, r in moved], [by_pair[s, r] for s, r in moved])
 
 
 class CompactDeck(pdk.Deck):
@@ -516,7 +522,8 @@ def map_frame(sc: Scenario, sol: Solution, width_px: float, height_px: int | Non
               cut_lon: float | None = None, nodes: pd.DataFrame | None = None,
               arcs: pd.DataFrame | None = None) -> MapFrame:
     """The map's window and a view fitted to a ``width_px`` wide map: the bounds of the regions
-    with demand or flow (and the copies arcs land on); the height is ``height_px`` or the bounds'
+    with demand or flow in the window (the copies that arcs across the cut land on lie beyond the
+    edge, with their land); the height is ``height_px`` or the bounds'
     aspect ratio within 220..470 px. Pass what is already computed: ``cut_lon``
     (:func:`map_layout`), and at that cut ``nodes`` (:func:`markers`, any colouring) and
     ``arcs`` (:func:`corridor_table` of every class between markers; the first
@@ -533,8 +540,8 @@ def map_frame(sc: Scenario, sol: Solution, width_px: float, height_px: int | Non
     matters = nodes[_matters(nodes)]
     if matters.empty:
         matters = nodes
-    lons = np.concatenate([matters["lon"].to_numpy(), ghosts["lon"].to_numpy()])
-    lats = np.concatenate([matters["lat"].to_numpy(), at.loc[ghosts["id"], "lat"].to_numpy()])
+    # the view holds each region once: an arc across the cut runs past the edge to a copy
+    lons, lats = matters["lon"].to_numpy(dtype=float), matters["lat"].to_numpy(dtype=float)
     # deck.gl keeps the view's centre within ±180°: move the whole window (a whole turn) there
     turn = 360.0 * round((lons.min() + lons.max()) / 2.0 / 360.0)
     cut, lons = cut - turn, lons - turn
@@ -638,8 +645,30 @@ def turned(nodes: pd.DataFrame, arcs: pd.DataFrame, dlon: float) -> tuple[pd.Dat
 
 
 def short_name(name: str) -> str:
-    """A region's name without its parenthesis: "California (Los Angeles)" → "California"."""
-    return name.split(" (")[0]
+    """A region's name without its parenthesis: "California (Los Angeles)" → "California",
+    "AWS US East (Ohio): 2 regions" → "AWS US East: 2 regions"."""
+    head, paren, tail = name.partition(" (")
+    return head + tail.partition(")")[2] if paren and ")" in tail else name
+
+
+def paren_place(name: str) -> str:
+    """A region's name as its parenthesis, the place: "AWS US East (Ohio): 2 regions" → "Ohio: 2
+    regions" (the name itself when it has none)."""
+    _, paren, tail = name.partition(" (")
+    place, close, rest = tail.partition(")")
+    return place + rest if paren and close else name
+
+
+def label_names(names: dict[str, str]) -> dict[str, str]:
+    """Each marker's name on the map's labels: :func:`short_name`; where two markers' names agree
+    before their parenthesis ("AWS US East (N. Virginia)", "AWS US East (Ohio): 2 regions") the
+    parenthesis (:func:`paren_place`: "N. Virginia", "Ohio: 2 regions"); the whole name where
+    labels would still read the same."""
+    head = {m: name.split(" (")[0] for m, name in names.items()}
+    shared = pd.Series(head).duplicated(keep=False).to_dict() if names else {}
+    label = {m: paren_place(name) if shared[m] else short_name(name) for m, name in names.items()}
+    twice = pd.Series(label).duplicated(keep=False).to_dict() if names else {}
+    return {m: names[m] if twice[m] else text for m, text in label.items()}
 
 
 def screen_px(lon, lat, zoom: float) -> tuple[float, float]:
@@ -664,16 +693,16 @@ def label_table(nodes: pd.DataFrame, arcs: pd.DataFrame, full: pd.DataFrame, zoo
     then the regions that matter (just below their disc), each kept only when its box is free.
     Columns text, position [lon, lat], size [px]."""
     candidates = []
-    names = dict(zip(nodes["id"], nodes["name"]))
+    names = label_names(dict(zip(nodes["id"], nodes["name"])))
     for s, r, mw, pos in zip(arcs["service"].head(TOP_CORRIDORS), arcs["compute"].head(TOP_CORRIDORS),
                              arcs["mw"].head(TOP_CORRIDORS), arcs["label_position"].head(TOP_CORRIDORS)):
-        candidates.append((f"{short_name(names[s])} → {short_name(names[r])} {fmt_mw(mw)}", list(pos), 11))
+        candidates.append((f"{names[s]} → {names[r]} {fmt_mw(mw)}", list(pos), 11))
     at = nodes.set_index("id")
     for i in regions_that_matter(nodes, full):
         lon, lat = float(at.loc[i, "lon"]), float(at.loc[i, "lat"])
         px_to_y = 2.0 * np.pi / (WORLD_PX * 2.0 ** zoom)          # mercator y per screen pixel
         below = float(mercator_lat(mercator_y(lat) - (at.loc[i, "r_cap"] + 9.0) * px_to_y))
-        candidates.append((short_name(at.loc[i, "name"]), [lon, below], 12))
+        candidates.append((names[i], [lon, below], 12))
     rows, boxes = [], []
     for text, pos, size in candidates:
         box = label_box(text, size, pos[0], pos[1], zoom)
