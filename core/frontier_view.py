@@ -285,3 +285,48 @@ def layers_share_alt_text(layers: pd.DataFrame, workload_ids, names: dict[str, s
     if not parts:
         return "Chart in words: no class is served."
     return "Chart in words: one bar per class, split by where its served power runs: " + "; ".join(parts) + "."
+
+
+COARSE_BUDGETS = 40
+"""How many budgets the quick first frontier of a large scenario is solved at."""
+EXACT_AT_ONCE_MAX_BREAKPOINTS = 2000
+"""A page draws the exact frontier at once when it has at most this many breakpoints (the default
+31-region scenario has a few hundred: about a second); above it, it draws the frontier at
+:data:`COARSE_BUDGETS` budgets first and the exact one when it is done."""
+
+
+def coarse_first(n_breakpoints: int, limit: int = EXACT_AT_ONCE_MAX_BREAKPOINTS) -> bool:
+    """Whether a frontier of ``n_breakpoints`` breakpoints is drawn at a few budgets first."""
+    return int(n_breakpoints) > int(limit)
+
+
+def coarse_budgets_ms(last_breakpoint_ms: float, n: int = COARSE_BUDGETS) -> np.ndarray:
+    """``n`` budgets [ms] evenly spaced from 0 to the frontier's last breakpoint (both included),
+    so the quick frontier spans the same range and ends at the same widest-budget values."""
+    return np.linspace(0.0, max(0.0, float(last_breakpoint_ms)), max(2, int(n)))
+
+
+def frontier_kind_words(n_points: int, exact: bool, n_breakpoints: int) -> str:
+    """The caption's opening words for a frontier drawn exactly or at a few budgets first."""
+    if exact:
+        return f"Exact frontier, solved at each of its {n_points:,} breakpoints"
+    return (f"Exact at {n_points} budgets; the exact frontier at every breakpoint ({n_breakpoints:,}) is being "
+            "computed and replaces this chart when it is done")
+
+
+STEP_TOL = 1e-9
+"""A level changes, for :func:`step_rows`, by more than this share of its largest size (plus 1e-9)."""
+
+
+def step_rows(frontier: pd.DataFrame) -> pd.DataFrame:
+    """The rows a step chart of ``frontier`` needs: the first, the last, and each row where a level
+    (every column but the budget, ``solved`` and the per-step returns ``erol_*`` / ``crol_*``)
+    differs from the row before it by more than :data:`STEP_TOL` of its size. Drawn as steps ("hv"), they give the same lines as every row;
+    a large scenario's frontier has ten times more breakpoints than steps."""
+    levels = frontier[[c for c in frontier.columns
+                       if c not in ("budget_ms", "solved") and not c.startswith(("erol_", "crol_"))]]
+    tol = STEP_TOL * (1.0 + levels.abs().max())          # per column: below it a change cannot be seen
+    keep = levels.diff().abs().gt(tol, axis=1).any(axis=1).to_numpy().copy()
+    if len(keep):
+        keep[0] = keep[-1] = True
+    return frontier[keep]

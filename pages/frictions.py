@@ -18,7 +18,7 @@ st.title("Frictions")
 st.write("How much of the saving that relaxed latency budgets make possible survives the frictions switched on in "
          "the sidebar: egress fees, migration overhead, state locality, data residency and capacity limits.")
 
-with st.spinner("Solving with the frictions switched on one after another…"):
+with state.computing("Solving with the frictions switched on one after another…"):
     wf = state.waterfall_df()
 off = [f for f in frictions_shown(sc) if not inp.friction(f)]
 if off:

@@ -5,8 +5,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.frontier_view import (CARBON_MOVE_SHARE, SHARE_FALL_TOL, changed_rows, frontier_alt_text, frontier_notes,
-                                frontier_table, notes_summary, notes_why, returns_alt_text)
+from core.frontier_view import (CARBON_MOVE_SHARE, SHARE_FALL_TOL, changed_rows, frontier_alt_text,
+                                frontier_kind_words, frontier_notes, frontier_table, notes_summary, notes_why,
+                                returns_alt_text, step_rows)
 from core.narrative import erol_sentence
 from pages.common import charts, prose, state
 from pages.common.theme import fmt_ms, fmt_t, fmt_usd, fmt_usd_per_ms
@@ -29,8 +30,10 @@ choice = st.selectbox(
     key="frontier_workload")
 workload = None if choice == UNIFORM else choice
 
-with st.spinner("Solving the exact frontier at every breakpoint…"):
-    df = state.frontier_df(workload=workload)
+# a large scenario's first open draws the frontier at a few budgets (each point exact), then the
+# exact one (state.draws_coarse_first: the rule, and core.frontier_view.EXACT_AT_ONCE_MAX_BREAKPOINTS)
+coarse = state.draws_coarse_first(workload)
+df = state.quick_frontier_df(workload) if coarse else state.exact_frontier_df(workload)
 h = state.headline()
 x_max = charts.x_max_for(df)
 
@@ -64,11 +67,13 @@ view = st.segmented_control("Show", ["savings", "levels"], default="savings", ke
 what = "every class's budget set to the same value" if workload is None else f"{names[workload]}'s budget, the other classes as set"
 if current is not None:
     current = {**current, "cost_usd": h["cost_usd"], "emissions_t": h["emissions_t"]}
-charts.show(charts.frontier_levels_figure(df, view=view, signal=signal, period=period, marker_ms=marker,
+charts.show(charts.frontier_levels_figure(step_rows(df), view=view, signal=signal, period=period, marker_ms=marker,
                                           marker_label=marker_label, current=current, x_max_ms=x_max),
             key="frontier_levels", alt=frontier_alt_text(df, signal=signal, period_hours=sc.period_hours, what=what))
-caption = (f"Exact frontier ({what}): solved at each of the {len(df)} breakpoints where a budget crosses "
-           f"a round-trip time; between them nothing changes, so the lines are steps. Savings are against "
+kind = frontier_kind_words(len(df), not coarse, state.breakpoint_count(workload))
+caption = (f"{kind} ({what}). " + ("The breakpoints are where a budget crosses a round-trip time; between them "
+                                   "nothing changes, so the lines are steps. " if not coarse else
+                                   "Between these budgets the steps are not drawn yet. ") + "Savings are against "
            f"the local baseline (every budget 0 ms). The objective's carbon signal ({signal}) is solid. RID counts "
            f"demand with a strictly cheaper allowed destination; relocated is what the optimum actually moves.")
 if current is not None:
@@ -82,7 +87,8 @@ st.subheader("Returns on latency")
 step = st.segmented_control("Budget step (ms)", [1, 5, 10, 25, 50], default=10, key="frontier_step",
                             format_func=lambda v: f"{v} ms") or 10
 grid = np.arange(0.0, float(df["budget_ms"].iloc[-1]) + step, float(step))
-returns = state.frontier_df(workload=workload, budgets=tuple(grid))
+with state.progress_bar(f"Solving the frontier at budgets {step} ms apart") as update:
+    returns = state.frontier_df(workload=workload, budgets=tuple(grid), progress=update)
 charts.show(charts.frontier_returns_figure(returns, period=period, marker_ms=marker, marker_label=marker_label,
                                            x_max_ms=x_max),
             key="frontier_returns", alt=returns_alt_text(returns, step_ms=float(step), period_hours=sc.period_hours))
@@ -135,8 +141,8 @@ st.dataframe(view_df, hide_index=True, width="stretch", height=min(420, 38 + 35 
     head: (cc.TextColumn(head, help=tip, alignment="right") if head in stepwise
            else cc.NumberColumn(head, format=fmt, help=tip)) for head, fmt, _, tip in cols.values()})
 st.caption(prose.escape(
-    f"{int(changed.sum())} of {len(df)} breakpoints change the result; the optimisation was re-solved at "
-    f"{int(df['solved'].sum())} of them (at the others the newly allowed routes could not lower the cost, so the "
+    f"{int(changed.sum())} of {len(df)} {'budgets' if coarse else 'breakpoints'} change the result; the "
+    f"optimisation was re-solved at {int(df['solved'].sum())} of them (at the others the newly allowed routes could not lower the cost, so the "
     "previous placement stays optimal). Every Δ and marginal return (ERoL, CRoL) is taken from the row shown above "
     f"it: ERoL = (C(bᵢ₋₁) − C(bᵢ)) / (bᵢ − bᵢ₋₁) over the rows in this table, so it changes with the rows shown. "
     f"{prose.SOURCE}"))
@@ -158,3 +164,6 @@ if len(notes):
         f"{100 * CARBON_MOVE_SHARE:g}% of their largest size on this frontier; a zig-zag is a run of such steps, each "
         f"opposite to the one before. A fall of the relocated share counts from {100 * SHARE_FALL_TOL:g} percentage "
         "point."))
+
+if coarse:
+    state.finish_exact_frontier(workload)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.frontier_view import layers_alt_text, layers_share_alt_text
+from core.frontier_view import frontier_kind_words, layers_alt_text, layers_share_alt_text, step_rows
 from core.narrative import layers_sentence
 from pages.common import charts, prose, state
 from pages.common.theme import fmt_ms, fmt_mw, fmt_pct
@@ -43,13 +43,17 @@ choice = st.selectbox("Which budget moves", ["__all__", *sc.workload_ids],
                       format_func=lambda w: "Every class together (uniform relaxation)" if w == "__all__"
                       else f"Only {names[w]} (others as set)", key="layers_workload")
 workload = None if choice == "__all__" else choice
-with st.spinner("Solving the exact frontier at every breakpoint…"):
-    df = state.frontier_df(workload=workload)
+coarse = state.draws_coarse_first(workload)     # the rule of the Frontier page (pages/frontier.py)
+df = state.quick_frontier_df(workload) if coarse else state.exact_frontier_df(workload)
 marker = None if workload is None else float(inp.budget_ms[sc.workload_ids.index(workload)])
-fig = charts.layers_frontier_figure(df, demand_mw=float(inp.demand_mw.sum()), marker_ms=marker,
+fig = charts.layers_frontier_figure(step_rows(df), demand_mw=float(inp.demand_mw.sum()), marker_ms=marker,
                                     marker_label=None if workload is None else f"{names[workload]}'s budget now",
                                     x_max_ms=charts.x_max_for(df))
 charts.show(fig, key="layers_frontier", alt=layers_alt_text(df, float(inp.demand_mw.sum()), inp.regional_ms))
-st.caption(prose.escape(f"Served IT power (MW) of all classes by layer at every breakpoint of the exact frontier, "
-           f"with unserved demand on top when there is any. The stack adds up to total demand, "
-           f"{fmt_mw(float(inp.demand_mw.sum()))}. Regional means a round trip of at most {regional}. {prose.SOURCE}"))
+kind = frontier_kind_words(len(df), not coarse, state.breakpoint_count(workload))
+st.caption(prose.escape(f"Served IT power (MW) of all classes by layer. {kind}. Unserved demand is on top when "
+                        f"there is any. The stack adds up to total demand, {fmt_mw(float(inp.demand_mw.sum()))}. "
+                        f"Regional means a round trip of at most {regional}. {prose.SOURCE}"))
+
+if coarse:
+    state.finish_exact_frontier(workload)

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from core.briefing import carbon_signals_sentence, data_basis_words, settings_rows
+from core.frontier_view import frontier_kind_words, step_rows
 from core.narrative import (budget_savings_sentence, corridors_sentence, friction_sentence, frontier_value_at,
                             headline_sentence, layers_sentence, pct_words, settings_sentence, usd_words,
                             waterfall_order_sentence)
@@ -35,9 +36,10 @@ inp = state.current_inputs()
 names = {n.id: n.name or n.id for n in sc.nodes} | {w.id: w.name or w.id for w in sc.workloads}
 period = charts.period_label(sc.period_hours)
 
-with st.spinner("Solving the frontier and the frictions…"):
+coarse = state.draws_coarse_first()   # a large scenario: the frontier at a few budgets first (pages/frontier.py)
+frontier = state.quick_frontier_df() if coarse else state.exact_frontier_df()
+with state.computing("Solving the frictions and the layers…"):
     h = state.headline()
-    frontier = state.frontier_df()
     wf = state.waterfall_df()
     layers = state.layers_df()
     corridors = relocation_corridors(state.solution().placement)
@@ -83,7 +85,7 @@ world = datafiles.world_geojson()
 nodes = pd.DataFrame([{"id": n.id, "name": n.name or n.id, "lon": n.lon, "lat": n.lat} for n in sc.nodes])
 SOURCES = ("Each value of the default data carries its source and a flag (measured, estimate or assumption) on "
            "the Data page; uploaded or edited values count as not documented or as your edits.")
-frontier_fig = charts.savings_frontier_figure(frontier, period=period, x_max_ms=charts.x_max_for(frontier))
+frontier_fig = charts.savings_frontier_figure(step_rows(frontier), period=period, x_max_ms=charts.x_max_for(frontier))
 uniform_usd = [frontier_value_at(frontier, "savings_usd", b) for b in uniform]
 marks = [(b, usd, f"{fmt_ms(b)}: {fmt_usd(usd)}") for b, usd in zip(uniform, uniform_usd)]
 slides = [
@@ -101,7 +103,8 @@ slides = [
                                                         f"{current_label}: {fmt_usd(h['savings_usd'])}"),
                                            height=CHART_PX),
           notes=["The curve gives every class the same budget; today's classes have different budgets, so "
-                 "today's savings are not a point on it."]),
+                 "today's savings are not a point on it.",
+                 frontier_kind_words(len(frontier), not coarse, state.breakpoint_count()) + "."]),
     Slide("Saving that survives frictions", [friction_sentence(wf, off)],
           figure=charts.presentation_style(charts.waterfall_figure(wf, period=period), height=CHART_PX),
           notes=["Each bar is the saving against running at home with the frictions so far switched on. "
@@ -140,11 +143,24 @@ prev.button("Previous", icon=":material/chevron_left:", on_click=_go, args=(-1,)
 count.markdown(f"**Slide {i + 1} of {len(slides)}**")
 nxt.button("Next", icon=":material/chevron_right:", on_click=_go, args=(1,), disabled=i == len(slides) - 1,
            key="pres_next", width="stretch")
-# built eagerly: a callable data= runs only when a browser fetches the file, which AppTest never does
-save.download_button("Deck (HTML)", data=presentation_html(talk), file_name=f"elf-presentation-{slug}.html",
-                     mime="text/html", icon=":material/download:", key="pres_download", width="stretch",
-                     help="The whole deck as one self-contained HTML file: plotly.js is inside, it opens offline; "
-                          "arrow keys or PageUp/PageDown change slides.")
+# the deck (about 5 MB of HTML) is built only when asked, then kept for these settings in the session
+deck_key = (state.scenario_json(), relax, tuple(uniform), link)
+built = st.session_state.get("pres_deck")
+if st.session_state.get("pres_build_asked") and not coarse and (built is None or built[0] != deck_key):
+    with state.computing("Building the deck…"):
+        built = (deck_key, presentation_html(talk))
+    st.session_state["pres_deck"] = built
+    st.session_state["pres_build_asked"] = False
+if built is not None and built[0] == deck_key:
+    save.download_button("Deck (HTML)", data=built[1], file_name=f"elf-presentation-{slug}.html",
+                         mime="text/html", icon=":material/download:", key="pres_download", width="stretch",
+                         help="The whole deck as one self-contained HTML file: plotly.js is inside, it opens offline; "
+                              "arrow keys or PageUp/PageDown change slides.")
+else:
+    save.button("Build the deck", icon=":material/build:", key="pres_build", width="stretch",
+                on_click=lambda: st.session_state.update(pres_build_asked=True),
+                help="Build the whole deck as one self-contained HTML file (plotly.js inside, about 5 MB) to "
+                     "download; it is built for the current settings, after the exact frontier.")
 with adjust.popover("Adjust", icon=":material/tune:", help="Full screen and the budgets the frontier slide names"):
     st.toggle("Full screen: hide the sidebar", value=True, key="pres_full_screen",
               help="For a projector. Switch off to get the navigation and the scenario settings back.")
@@ -168,3 +184,6 @@ for text in slide.notes:
     st.caption(prose.escape(text))
 if slide.link:
     st.markdown(f"{prose.escape(slide.link_label)}: [{prose.escape(slide.link)}]({slide.link})")
+
+if coarse:
+    state.finish_exact_frontier()

@@ -153,6 +153,9 @@ def test_presentation_page_and_export(scenario_file, core, monkeypatch):
     assert m["Demand moved (% of IT load)"] == pct_words(h["relocated_share"])
     assert len(at.get("plotly_chart")) == 0                  # the title slide: numbers, no chart
 
+    assert saved == {}                                       # built only when asked
+    at.button(key="pres_build").click().run()
+    assert not at.exception
     assert list(saved) == ["elf-presentation-pages-test.html"]
     html = saved["elf-presentation-pages-test.html"].decode("utf-8")
     assert external_references(html) == []

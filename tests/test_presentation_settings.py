@@ -70,6 +70,9 @@ def deck(engine):
         assert at.button(key="pres_next").disabled
         at.button(key="pres_prev").click().run()
         assert f"**Slide {N_SLIDES - 1} of {N_SLIDES}**" in [m.value for m in at.markdown]
+        assert saved == {}                         # the deck is built only when asked
+        at.button(key="pres_build").click().run()
+        assert not at.exception, [e.value for e in at.exception]
     assert len(saved) == 1
     return slides, saved.popitem()[1].decode("utf-8")
 

@@ -27,7 +27,11 @@ the scenario's values.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -38,6 +42,8 @@ from core import catalogue
 from core.analysis import Analysis, relaxed_inputs
 from core.binding import LATENCY_STEP_MS, binding_frictions, full_regions, latency_value
 from core.briefing import data_basis, region_provenance
+from core.frontier import breakpoints_ms
+from core.frontier_view import EXACT_AT_ONCE_MAX_BREAKPOINTS, coarse_budgets_ms, coarse_first
 from core.inputs import ModelInputs
 from core.metrics import break_even
 from core.model import SolveError
@@ -57,7 +63,8 @@ _INIT, _DEFAULT, _BASE, _SC, _RELAX = "elf_init", "elf_default", "elf_base", "el
 _CATALOGUE, _PICK, _SERVER_FILE = "elf_catalogue", "elf_pick", "elf_server_file"
 _PAGE, _LINK_PAGE, _REV, _AN = "elf_page", "elf_link_page", "elf_rev", "elf_analysis"
 _MESSAGES, _NOTE, _LINK, _INPUTS, _JSON = "elf_messages", "elf_link_note", "elf_link", "elf_inputs", "elf_json"
-_LAST, _PREV = "elf_last_result", "elf_previous_result"
+_LAST, _PREV, _INPUTS_KEY = "elf_last_result", "elf_previous_result", "elf_inputs_key"
+_DEFAULT_JSON = "elf_default_json"
 
 
 def page_key(url_path: str) -> str:
@@ -329,18 +336,66 @@ def _solution(sc_json: str, relax: float, _an: Analysis, _inp: ModelInputs) -> S
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _local(sc_json: str, relax: float, _an: Analysis, _inp: ModelInputs) -> Solution:
-    return _an.local(_inp)
+def _local(inputs_key: str, _an: Analysis, _inp: ModelInputs) -> Solution:
+    return _an.local(_inp)   # every budget 0 ms: the same for any budgets (inputs_key leaves them out)
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def _headline(sc_json: str, relax: float, _an: Analysis, _inp: ModelInputs) -> dict:
-    return _an.headline(_inp, _solution(sc_json, relax, _an, _inp), _local(sc_json, relax, _an, _inp))
+    return _an.headline(_inp, _solution(sc_json, relax, _an, _inp), _local(inputs_key(), _an, _inp))
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _frontier(sc_json: str, relax: float, workload, budgets, _an: Analysis, _inp: ModelInputs) -> pd.DataFrame:
-    return _an.frontier(_inp, None if budgets is None else list(budgets), workload)
+def _frontier(sc_json: str, relax: float, workload, budgets, _an: Analysis, _inp: ModelInputs,
+              _progress: Callable[[float], None] | None = None) -> pd.DataFrame:
+    df = _an.frontier(_inp, None if budgets is None else list(budgets), workload, progress=_progress)
+    if budgets is None:
+        _EXACT_READY[_ready_key(sc_json, relax, workload)] = None
+        while len(_EXACT_READY) > 4 * CACHE_ENTRIES:
+            _EXACT_READY.pop(next(iter(_EXACT_READY)))
+    return df
+
+
+_EXACT_READY: dict[tuple, None] = {}
+"""The :func:`_ready_key` of the exact frontiers computed in this process, oldest first: what
+:func:`exact_frontier_ready` reads (``st.cache_data`` cannot be asked without computing)."""
+
+
+def _ready_key(sc_json: str, relax: float, workload: str | None) -> tuple:
+    return hashlib.blake2b(sc_json.encode(), digest_size=16).hexdigest(), relax, workload
+
+
+def _without_budgets_key(inp: ModelInputs) -> str:
+    """A digest of ``inp`` except its budgets: the breakpoints do not depend on them, so a budget
+    slider's move finds them in the cache."""
+    digest = hashlib.blake2b(digest_size=16)
+    for f in fields(inp):
+        if f.name != "budget_ms":
+            value = getattr(inp, f.name)
+            digest.update(f.name.encode())
+            digest.update(value.tobytes() if hasattr(value, "tobytes") else repr(value).encode())
+    return digest.hexdigest()
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _breakpoints(inputs_key: str, workload, legal: bool, _inp: ModelInputs) -> tuple[int, float]:
+    points = breakpoints_ms(_inp if legal else _inp.with_frictions(legal=False), workload)
+    return len(points), float(points.max()) if len(points) else 0.0
+
+
+def inputs_key() -> str:
+    """:func:`_without_budgets_key` of :func:`current_inputs`, computed once per inputs."""
+    ss, inp = _ss(), current_inputs()
+    memo = ss.get(_INPUTS_KEY)
+    if memo is None or memo[0] is not inp:
+        memo = (inp, _without_budgets_key(inp))
+        ss[_INPUTS_KEY] = memo
+    return memo[1]
+
+
+def _breakpoint_summary(workload: str | None, legal: bool = True) -> tuple[int, float]:
+    """(number of breakpoints, the last [ms]) of the current inputs (``legal=False``: residency ignored)."""
+    return _breakpoints(inputs_key(), workload, legal, current_inputs())
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -369,7 +424,7 @@ def solution() -> Solution:
 
 def local_solution() -> Solution:
     """The local baseline (every budget 0 ms) of the current scenario."""
-    return _local(*_args())
+    return _local(inputs_key(), analysis(), current_inputs())
 
 
 def headline() -> dict:
@@ -432,16 +487,32 @@ def latency_value_df(step_ms: float = LATENCY_STEP_MS) -> pd.DataFrame:
     return _latency_value(key, relax, float(step_ms), an, inp, solution())
 
 
+@dataclass(frozen=True)
+class SerializedDeck:
+    """A map as ``st.pydeck_chart`` takes it, its JSON written once: the cache keeps this string,
+    not the Deck (whose JSON, with the world outline, costs about 0.1 s to write at 200 regions)."""
+
+    json_text: str
+    _tooltip: dict | None = None      # read by st.pydeck_chart, as on a pydeck.Deck
+    layers: tuple = ()                # nothing left to prepare (st.pydeck_chart's pandas 3 workaround)
+    mapbox_key: None = None
+
+    def to_json(self) -> str:
+        return self.json_text
+
+
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def _maps(sc_json: str, relax: float, colour_by: str, shown: tuple, widths_px: tuple, _sc: Scenario,
           _sol: Solution) -> tuple[list, str]:
-    return worldmap.map_decks(_sc, _sol, world_geojson(), colour_by, widths_px, workloads=list(shown))
+    decks, text = worldmap.map_decks(_sc, _sol, world_geojson(), colour_by, widths_px, workloads=list(shown))
+    return [(SerializedDeck(deck.to_json(), deck._tooltip if isinstance(deck._tooltip, dict) else None), height)
+            for deck, height in decks], text
 
 
 def maps(colour_by: str, shown: Iterable[str], widths_px: Iterable[float]) -> tuple[list, str]:
-    """The Explorer's world maps, one (deck, height px) per map width [px], and their plain-language
-    description; built once per result and choice of colouring and classes (tab switches and
-    other reruns reuse them)."""
+    """The Explorer's world maps, one (:class:`SerializedDeck`, height px) per map width [px], and
+    their plain-language description; built once per result and choice of colouring and classes
+    (tab switches and other reruns reuse them)."""
     return _maps(scenario_json(), relax_ms(), colour_by, tuple(shown), tuple(float(w) for w in widths_px),
                  current_scenario(), solution())
 
@@ -462,17 +533,98 @@ def rtt_sources_table() -> pd.DataFrame:
 def data_basis_df() -> pd.DataFrame:
     """How the current scenario's node values are known (:func:`core.briefing.data_basis`, against
     the picked scenario and its table of sources)."""
-    default = default_scenario()
+    ss, default = _ss(), default_scenario()
+    memo = ss.get(_DEFAULT_JSON)
+    if memo is None or memo[0] is not default:      # its JSON once per picked scenario, not per rerun
+        memo = (default, default.to_json())
+        ss[_DEFAULT_JSON] = memo
     path = str(scenario_catalogue()[scenario_id()].sources)
-    return _data_basis(scenario_json(), default.to_json(), path, current_scenario(), default, sources_table())
+    return _data_basis(scenario_json(), memo[1], path, current_scenario(), default, sources_table())
 
 
-def frontier_df(workload: str | None = None, budgets: Iterable[float] | None = None) -> pd.DataFrame:
+def frontier_df(workload: str | None = None, budgets: Iterable[float] | None = None,
+                progress: Callable[[float], None] | None = None) -> pd.DataFrame:
     """The frontier (:func:`core.frontier.frontier`): uniform (``workload=None``) or one class;
-    exact breakpoints when ``budgets`` is None, else at those budgets [ms]."""
+    exact breakpoints when ``budgets`` is None, else at those budgets [ms]. ``progress`` (from
+    :func:`progress_bar`) is called with the share done while it is computed (not on a cache hit)."""
     key, relax, an, inp = _args()
     b = None if budgets is None else tuple(float(x) for x in budgets)
-    return _frontier(key, relax, workload, b, an, inp)
+    return _frontier(key, relax, workload, b, an, inp, progress)
+
+
+def breakpoint_count(workload: str | None = None) -> int:
+    """How many breakpoints the exact frontier has (0 included): :func:`core.frontier.breakpoints_ms`."""
+    return _breakpoint_summary(workload)[0]
+
+
+def exact_frontier_ready(workload: str | None = None) -> bool:
+    """Whether this process has computed the exact frontier of the current setting (then
+    :func:`frontier_df` returns it from the cache, unless it was evicted)."""
+    return _ready_key(scenario_json(), relax_ms(), workload) in _EXACT_READY
+
+
+def draws_coarse_first(workload: str | None = None) -> bool:
+    """The pages' rule: a frontier not yet computed with more than
+    :data:`~core.frontier_view.EXACT_AT_ONCE_MAX_BREAKPOINTS` breakpoints is drawn at
+    :func:`~core.frontier_view.coarse_budgets_ms` first (:func:`quick_frontier_df`)."""
+    return not exact_frontier_ready(workload) and coarse_first(breakpoint_count(workload),
+                                                               EXACT_AT_ONCE_MAX_BREAKPOINTS)
+
+
+def quick_frontier_df(workload: str | None = None) -> pd.DataFrame:
+    """The frontier at :func:`~core.frontier_view.coarse_budgets_ms` budgets (each point exact),
+    spanning the exact frontier's range: what a large scenario draws while the exact one is computed."""
+    last_ms = _breakpoint_summary(workload)[1]
+    return frontier_df(workload, budgets=coarse_budgets_ms(last_ms))
+
+
+@contextmanager
+def progress_bar(text: str) -> Iterator[Callable[[float], None]]:
+    """An ``st.progress`` bar for a computation, removed when it ends; yields the callback that
+    moves it (share done, 0..1). The callback may run inside a cached function: its updates are
+    kept out of the cache's element replay (they belong to this run only)."""
+    from streamlit.runtime.caching.cached_message_replay import in_cached_function
+
+    slot = st.empty()
+    bar = slot.progress(0.0, text=text)
+
+    def update(share: float) -> None:
+        token = in_cached_function.set(False)
+        try:
+            bar.progress(min(1.0, max(0.0, float(share))), text=f"{text} ({100 * share:.0f}%)")
+        finally:
+            in_cached_function.reset(token)
+
+    try:
+        yield update
+    finally:
+        slot.empty()
+
+
+@contextmanager
+def computing(text: str) -> Iterator[None]:
+    """An ``st.status`` box ("running") over a computation without a share to report, removed when
+    it ends (a cache hit shows it for no perceptible time)."""
+    slot = st.empty()
+    try:
+        with slot.status(text, state="running", expanded=False):
+            yield
+    finally:
+        slot.empty()
+
+
+def exact_frontier_df(workload: str | None = None,
+                      text: str = "Solving the exact frontier at every breakpoint") -> pd.DataFrame:
+    """The exact frontier, with a progress bar while it is computed (none on a cache hit)."""
+    with progress_bar(text) as update:
+        return frontier_df(workload, progress=update)
+
+
+def finish_exact_frontier(workload: str | None = None) -> None:
+    """After a page drew :func:`quick_frontier_df`: compute the exact frontier under a progress
+    bar and run the page again, which then draws the exact one from the cache."""
+    exact_frontier_df(workload, "The exact frontier at every breakpoint is being computed")
+    st.rerun()
 
 
 def waterfall_df() -> pd.DataFrame:
@@ -555,11 +707,7 @@ BUDGET_STEPS_MS = (0, 5, 10, 15, 20, 25, 30, 40, 50, 60, 75, 100, 125, 150, 175,
 def max_useful_budget_ms() -> float:
     """The largest budget [ms] that can still change a placement: the largest rtt of an arc that
     could carry demand with residency ignored (:func:`core.frontier.breakpoints_ms`)."""
-    from core.frontier import breakpoints_ms
-
-    inp = current_inputs().with_frictions(legal=False)
-    points = breakpoints_ms(inp)
-    return float(points.max()) if len(points) else 0.0
+    return _breakpoint_summary(None, legal=False)[1]
 
 
 def budget_options_ms(current: float) -> list[float]:
