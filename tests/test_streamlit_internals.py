@@ -88,3 +88,17 @@ def test_a_deep_link_on_a_fresh_server_runs_through_app_py(tmp_path):
     assert not [e for _, e in elements if e.WhichOneof("type") == "exception"]
     sidebar_sliders = [e for root, e in elements if root == [SIDEBAR] and e.WhichOneof("type") == "slider"]
     assert sidebar_sliders, "no slider in the sidebar: app.py's sidebar did not run"
+
+
+def test_the_cached_replay_flag_the_progress_bar_sets_exists():
+    """pages/common/state.py's progress_bar clears Streamlit's ``in_cached_function`` context
+    variable around each update, so that a bar moved from inside a cached frontier is not
+    replayed from the cache on later runs. If this internal moves, that function must change."""
+    import contextvars
+
+    from streamlit.runtime.caching import cached_message_replay
+
+    flag = getattr(cached_message_replay, "in_cached_function", None)
+    assert isinstance(flag, contextvars.ContextVar), (
+        "streamlit.runtime.caching.cached_message_replay.in_cached_function is gone or changed: "
+        "update pages/common/state.py progress_bar")
