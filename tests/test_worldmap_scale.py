@@ -4,6 +4,7 @@ what is hidden, each recomputed here from the placement or worked by hand."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -280,3 +281,61 @@ def test_choose_cut_by_hand_prefers_the_cut_the_least_mw_crosses():
     assert 120.0 < worldmap.frame_lon(cut, -180.0) + 360.0 * (cut < 0) < 240.0
     cut = worldmap.choose_cut_lon(lons, pairs, [1.0, 10.0, 10.0])         # now between A and B
     assert 0.0 < worldmap.frame_lon(cut, 0.0) < 120.0
+
+
+def countries_by_hand(geo: dict, lo_lon: float, hi_lon: float) -> list[dict]:
+    """Each country's polygons that reach into [lo, hi] as they are or 360° either way, at each such place."""
+    out = []
+    for f in geo["features"]:
+        g = f.get("geometry") or {}
+        polys = [g["coordinates"]] if g.get("type") == "Polygon" else list(g.get("coordinates") or [])
+        for dlon in (-360.0, 0.0, 360.0):
+            keep = [[[[p[0] + dlon, *p[1:]] for p in ring] for ring in poly] for poly in polys
+                    if any(ring for ring in poly)
+                    and max(p[0] for ring in poly for p in ring) + dlon >= lo_lon
+                    and min(p[0] for ring in poly for p in ring) + dlon <= hi_lon]
+            if keep:
+                out.append({"type": "Feature", "properties": f.get("properties") or {},
+                            "geometry": {"type": "MultiPolygon", "coordinates": keep}})
+    return out
+
+
+def test_map_decks_equal_decks_built_from_scratch(clustered):
+    sc, sol = clustered
+    geo = json.loads((Path(__file__).resolve().parents[1] / "data" / "world_countries.geojson").read_text(encoding="utf-8"))
+    every = [w.id for w in sc.workloads]
+    for shown in (every, every[:1], None):
+        decks, _ = worldmap.map_decks(sc, sol, geo, "price", (760, 340), workloads=shown)
+        for (deck, height), width in zip(decks, (760, 340)):
+            fast = json.loads(deck.to_json())
+            plain = json.loads(worldmap.deck(sc, sol, geo, "price", width, shown).to_json())
+            assert height == worldmap.map_frame(sc, sol, width).height_px
+            assert {k: v for k, v in fast.items() if k != "layers"} == {k: v for k, v in plain.items() if k != "layers"}
+            assert [l["id"] for l in fast["layers"]] == [l["id"] for l in plain["layers"]]
+            for a, b in zip(fast["layers"], plain["layers"]):
+                assert a == b, a["id"]
+            lons = [d["lon"] for d in layer(fast, "regions")["data"]]
+            want = countries_by_hand(geo, min(lons) - worldmap.WORLD_MARGIN_DEG, max(lons) + worldmap.WORLD_MARGIN_DEG)
+            assert layer(fast, "countries")["data"] == {"type": "FeatureCollection", "features": want}
+    # every class listed is the same map as no filter
+    listed, _ = worldmap.map_decks(sc, sol, geo, "price", (760,), workloads=every)
+    unfiltered, _ = worldmap.map_decks(sc, sol, geo, "price", (760,))
+    assert json.loads(listed[0][0].to_json()) == json.loads(unfiltered[0][0].to_json())
+
+
+def test_the_written_outline_follows_the_outline_given():
+    # two outlines of the same shape, one moved 10° east: each map gets its own land
+    square = [[[0.0, 0.0], [20.0, 0.0], [20.0, 20.0], [0.0, 20.0], [0.0, 0.0]]]
+    geo = {"type": "FeatureCollection",
+           "features": [{"type": "Feature", "properties": {"name": "A"},
+                         "geometry": {"type": "Polygon", "coordinates": square}}]}
+    moved = json.loads(json.dumps(geo))
+    for ring in moved["features"][0]["geometry"]["coordinates"]:
+        for p in ring:
+            p[0] += 10.0
+    for g in (geo, moved, geo):
+        for lo, hi in ((-30.0, 5.0), (200.0, 400.0), (25.0, 40.0)):
+            text = worldmap.world_copies_json(g, lo, hi).text
+            assert json.loads(text) == {"type": "FeatureCollection", "features": countries_by_hand(g, lo, hi)}
+    assert json.loads(worldmap.world_copies_json(geo, 25.0, 40.0).text)["features"] == []
+    assert len(json.loads(worldmap.world_copies_json(moved, 25.0, 40.0).text)["features"]) == 1

@@ -19,7 +19,9 @@ Pure: no streamlit import.
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import marshal
 import math
 from dataclasses import dataclass
 
@@ -156,23 +158,90 @@ def _lon_range(poly: list) -> tuple[float, float]:
     return (min(lons), max(lons)) if lons else (np.inf, -np.inf)
 
 
+@dataclass(frozen=True)
+class Outline:
+    """A GeoJSON's countries ready to cut: per feature its properties, polygons and their
+    longitude ranges [°] (:func:`_lon_range`)."""
+
+    features: tuple[tuple[dict, list, list], ...]
+
+
+_OUTLINES: dict[bytes, Outline] = {}         # by content digest: world_geojson() hands out copies
+_OUTLINE_JSON: dict[tuple, str] = {}         # by (digest, selection): the JSON text of world_copies
+OUTLINE_CACHE = 8
+
+
+def _digest(geojson: dict) -> bytes:
+    return hashlib.blake2b(marshal.dumps(geojson), digest_size=16).digest()
+
+
+def _outline(digest: bytes, geojson: dict) -> Outline:
+    hit = _OUTLINES.get(digest)
+    if hit is None:
+        feats = []
+        for f in geojson.get("features", []):
+            polys = _polygons(f.get("geometry") or {})
+            feats.append((f.get("properties") or {}, polys, [_lon_range(poly) for poly in polys]))
+        hit = Outline(tuple(feats))
+        if len(_OUTLINES) >= OUTLINE_CACHE:
+            _OUTLINES.clear()
+        _OUTLINES[digest] = hit
+    return hit
+
+
+def _selection(outline: Outline, lo_lon: float, hi_lon: float) -> tuple:
+    """Which polygons :func:`world_copies` keeps: (feature index, shift [°], polygon indices) each."""
+    return tuple((i, dlon, keep) for i, (_, _, ranges) in enumerate(outline.features)
+                 for dlon in (-360.0, 0.0, 360.0)
+                 if (keep := tuple(j for j, (a, b) in enumerate(ranges) if b + dlon >= lo_lon and a + dlon <= hi_lon)))
+
+
+def _copies(outline: Outline, selection: tuple) -> dict:
+    out = []
+    for i, dlon, keep in selection:
+        props, polys, _ = outline.features[i]
+        kept = [polys[j] for j in keep]
+        if dlon:
+            kept = [[[[x + dlon, y, *rest] for x, y, *rest in ring] for ring in poly] for poly in kept]
+        out.append({"type": "Feature", "properties": dict(props),
+                    "geometry": {"type": "MultiPolygon", "coordinates": kept}})
+    return {"type": "FeatureCollection", "features": out}
+
+
 def world_copies(geojson: dict, lo_lon: float, hi_lon: float) -> dict:
     """The countries' polygons whose longitudes, as they are or shifted by ±360°, reach into
     [lo_lon, hi_lon], each at every such place (so that a region drawn beyond ±180° lies on its
     land); one MultiPolygon per country and shift."""
-    out = []
-    for f in geojson.get("features", []):
-        polys = _polygons(f.get("geometry") or {})
-        ranges = [_lon_range(poly) for poly in polys]
-        for dlon in (-360.0, 0.0, 360.0):
-            keep = [poly for poly, (a, b) in zip(polys, ranges) if b + dlon >= lo_lon and a + dlon <= hi_lon]
-            if not keep:
-                continue
-            if dlon:
-                keep = [[[[x + dlon, y, *rest] for x, y, *rest in ring] for ring in poly] for poly in keep]
-            out.append({"type": "Feature", "properties": dict(f.get("properties") or {}),
-                        "geometry": {"type": "MultiPolygon", "coordinates": keep}})
-    return {"type": "FeatureCollection", "features": out}
+    outline = _outline(_digest(geojson), geojson)
+    return _copies(outline, _selection(outline, lo_lon, hi_lon))
+
+
+class SplicedJSON:
+    """Data already written as JSON text: :meth:`CompactDeck.to_json` puts the text in as it is
+    (the world outline, ~180 kB, is written once per process and window, not once per map)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __str__(self) -> str:           # what pydeck's serializer writes in its place
+        return f"\x00spliced-{id(self)}\x00"
+
+
+def world_copies_json(geojson: dict, lo_lon: float, hi_lon: float) -> SplicedJSON:
+    """:func:`world_copies` as compact JSON text (sorted keys), kept per outline and selection."""
+    digest = _digest(geojson)
+    outline = _outline(digest, geojson)
+    selection = _selection(outline, lo_lon, hi_lon)
+    key = (digest, selection)
+    text = _OUTLINE_JSON.get(key)
+    if text is None:
+        text = json.dumps(_copies(outline, selection), sort_keys=True, separators=(",", ":"))
+        if len(_OUTLINE_JSON) >= OUTLINE_CACHE:
+            _OUTLINE_JSON.clear()
+        _OUTLINE_JSON[key] = text
+    return SplicedJSON(text)
 
 
 # --- region colours ----------------------------------------------------------------------------
@@ -493,7 +562,11 @@ class CompactDeck(pdk.Deck):
     ~160 kB of coordinates a ~1.1 MB message on every rerun."""
 
     def to_json(self) -> str:
-        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+        text = json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+        for lay in self.layers:
+            if isinstance(lay.data, SplicedJSON):
+                text = text.replace(json.dumps(str(lay.data)), lay.data.text, 1)
+        return text
 
 
 @dataclass(frozen=True)
@@ -575,8 +648,8 @@ def deck(sc: Scenario, sol: Solution, geojson: dict | None, colour_by: str = "pr
     scale = min(1.0, math.sqrt(width_px / REFERENCE_WIDTH_PX))   # smaller discs and arcs on a phone
     layers = []
     if geojson:
-        world = world_copies(geojson, float(drawn["lon"].min()) - WORLD_MARGIN_DEG,
-                             float(drawn["lon"].max()) + WORLD_MARGIN_DEG)
+        world = world_copies_json(geojson, float(drawn["lon"].min()) - WORLD_MARGIN_DEG,
+                                  float(drawn["lon"].max()) + WORLD_MARGIN_DEG)
         layers.append(pdk.Layer("GeoJsonLayer", data=world, id="countries", stroked=True, filled=True,
                                 get_fill_color=LAND_RGBA, get_line_color=BORDER_RGBA,
                                 line_width_min_pixels=0.6, pickable=False))
@@ -628,7 +701,8 @@ def map_decks(sc: Scenario, sol: Solution, geojson: dict | None, colour_by: str,
         frame = map_frame(sc, sol, width, cut_lon=cut, nodes=nodes, arcs=every)
         c = frame.cut_lon                        # the cut, or the window turned by a whole turn
         if c not in tables:
-            shown = every if workloads is None else corridor_table(sc, sol, workloads, cut, groups)
+            every_class = workloads is None or set(sc.workload_ids) <= set(workloads)
+            shown = every if every_class else corridor_table(sc, sol, workloads, cut, groups)
             tables[c] = (nodes, shown) if c == cut else turned(nodes, shown, c - cut)
         at_nodes, arcs = tables[c]
         decks.append((deck(sc, sol, geojson, colour_by, width, workloads, frame, nodes=at_nodes, arcs=arcs,
