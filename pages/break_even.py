@@ -17,16 +17,19 @@ from pages.common.theme import fmt_ms, fmt_num, fmt_usd_per_mwh
 
 
 MATRIX_MIN_PX = 640         # the pair heatmap's least width [px]; narrower screens scroll it sideways
+LARGE_NODES = 50            # above this many regions the heatmap opens on the top 50 home regions and the
+                            # carbon-price chart (seconds of work) is drawn on request
 
 
 @st.cache_data(max_entries=state.CACHE_ENTRIES, show_spinner=False)
-def relocatable_shares(sc_json: str, relax: float, tau_max: float, n_taus: int, _inp: ModelInputs) -> pd.DataFrame:
-    """Every class's RID over τ = 0…tau_max (n_taus prices) at its current budget
-    (:func:`core.metrics.relocatable_share_grid`), cached on the scenario, relaxation and τ range;
+def relocatable_shares(sc_json: str, relax: float, tau_max: float, n_taus: int, workload: str,
+                       _inp: ModelInputs) -> pd.DataFrame:
+    """One class's RID over τ = 0…tau_max (n_taus prices) at its current budget
+    (:func:`core.metrics.relocatable_share_grid`), cached on the scenario, relaxation, τ range and class;
     ``_inp`` (not hashed) is the session's inputs for that scenario and relaxation."""
     taus = np.linspace(0.0, tau_max, n_taus)
-    return pd.concat([relocatable_share_grid(_inp, w, taus, [float(_inp.budget_ms[i])]).assign(workload=w)
-                      for i, w in enumerate(_inp.workload_ids)], ignore_index=True)
+    budget_ms = float(_inp.budget_ms[_inp.workload_ids.index(workload)])
+    return relocatable_share_grid(_inp, workload, taus, [budget_ms]).assign(workload=workload)
 
 
 sc = state.current_scenario()
@@ -77,8 +80,9 @@ pick_providers = [] if len(providers_used) < 2 else f3.multiselect(
     help="Show only the regions of these providers (rows and columns); none picked: every provider.")
 top_options = [0] + [t for t in (10, 20, 50, 100) if t < len(sc.node_ids)]
 top_n = f4.selectbox("Home regions", top_options, format_func=lambda t: "all" if t == 0 else f"top {t}",
-                     key="be_top", help=f"Rows: every home region, or only those with the most {names[workload]} "
-                                        "demand (MW).")
+                     index=top_options.index(50) if len(sc.node_ids) > LARGE_NODES else 0, key="be_top",
+                     help=f"Rows: every home region, or only those with the most {names[workload]} "
+                          "demand (MW).")
 blocks = {n: region_block(n, order_by, continent, provider) for n in sc.node_ids}
 column_ids = regions_shown(region_order(sc.node_ids, order_by, continent, provider, CONTINENTS), continent, provider,
                            pick_continents, pick_providers)
@@ -195,7 +199,22 @@ st.caption(prose.escape(
 st.subheader("What the carbon price does")
 tau_max = st.number_input("Largest carbon price ($/tCO2)", 10.0, 10000.0,
                           float(max(300.0, 2 * inp.carbon_price_usd_per_t)), step=50.0, key="be_tau_max")
-shares = relocatable_shares(state.scenario_json(), state.relax_ms(), float(tau_max), 61, inp)
+large = len(sc.node_ids) > LARGE_NODES
+if large and not st.toggle("Draw the carbon-price chart", key="be_carbon_on",
+                           help=f"{len(sc.node_ids)} regions: it takes some seconds (61 carbon prices × "
+                                f"{len(sc.workload_ids)} classes, every region pair each), so it is drawn on request."):
+    st.caption("Switch on to draw each class's relocatable share of demand (RID) across carbon prices.")
+    st.stop()
+key = (state.scenario_json(), state.relax_ms(), float(tau_max), 61)
+bar = st.progress(0.0, text="Relocatable share across carbon prices…") if large else None
+parts = []
+for i, w in enumerate(sc.workload_ids):
+    parts.append(relocatable_shares(*key, w, inp))
+    if bar is not None:
+        bar.progress((i + 1) / len(sc.workload_ids), text=f"Relocatable share across carbon prices: {names[w]} done")
+if bar is not None:
+    bar.empty()
+shares = pd.concat(parts, ignore_index=True)
 charts.show(charts.relocatable_share_figure(shares, sc.workload_ids, names, inp.budget_ms,
                                             carbon_price_usd_per_t=inp.carbon_price_usd_per_t,
                                             max_carbon_price_usd_per_t=tau_max),

@@ -21,6 +21,7 @@ FLAG_HELP = ("measured: a published figure · estimate: our reading of published
 TABS = ["Regions", "Workloads", "Demand", "Round-trip times", "Settings", "Files"]
 # this page's own session keys: the tab, and the two uploaders (each with "<key>_done", "<key>_pending")
 TAB, UPLOAD, CSV_UPLOAD = "data_tab", "data_upload", "data_csv_upload"
+RTT_PAGE_ROWS = 1000        # a longer rtt table is built only while its tab is open, and shown one page at a time
 # the numbers of "what your last edit changed": label, headline key, format, delta colour (comments,
 # not docstrings, here: Streamlit's "magic" shows a bare string at a page's top level on the page)
 LAST_EDIT = (("Savings vs local", "savings_usd", fmt_usd, "normal"), ("Energy cost", "cost_usd", fmt_usd, "inverse"),
@@ -122,6 +123,28 @@ def _with_provenance(table: pd.DataFrame, provenance: pd.DataFrame, default_tabl
     shown = table.merge(provenance, on="id", how="left") if len(provenance) else table
     shown = editing.mark_user_edits(shown, default_table, subjects)
     return _blank_text(shown, text + [c for c in shown.columns if c.endswith(("_flag", "_source"))])
+
+
+def _rtt_page(rtt: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """One page of a long rtt table (the pairs of one region, or every pair), its editor's name
+    (one per region and page, so an edit lands on the rows it was made on); the full CSV to download."""
+    ids = sc.node_ids
+    f1, f2, f3 = st.columns([2, 1, 1], vertical_alignment="bottom")
+    pick = f1.selectbox("Pairs with region", [None, *ids], key="data_rtt_region",
+                        format_func=lambda n: "every region" if n is None else n,
+                        help="Only the pairs with this region on either side.")
+    rows = rtt if pick is None else rtt[(rtt["a"] == pick) | (rtt["b"] == pick)]
+    pages = max(1, -(-len(rows) // RTT_PAGE_ROWS))
+    page = int(f2.number_input(f"Page (of {pages:,})", 1, pages, 1, key=f"data_rtt_page_{pages}"))
+    f3.download_button("Every pair (CSV)", rtt.to_csv(index=False), f"{_stem(sc)}-rtt-pairs.csv", "text/csv",
+                       icon=":material/download:", on_click="ignore",
+                       help="The whole table: both directions' round trip (ms), distance (km), given or modelled.")
+    first = (page - 1) * RTT_PAGE_ROWS
+    part = rows.iloc[first:first + RTT_PAGE_ROWS].reset_index(drop=True)
+    st.caption(f"Pairs {first + 1:,}–{first + len(part):,} of {len(rows):,}"
+               + ("" if pick is None else f" with {pick}") + f", {RTT_PAGE_ROWS:,} a page.")
+    region_index = 0 if pick is None else ids.index(pick) + 1
+    return part, f"rtt_{region_index}_{page}_edit_rtt"
 
 
 def _rtt_shown(rtt: pd.DataFrame, edited: set) -> pd.DataFrame:
@@ -409,29 +432,31 @@ with tab_demand:
 
 # --- round-trip times -----------------------------------------------------------------------------
 with tab_rtt:
-    rtt = rtt_table
-    shown = _rtt_shown(rtt, rtt_edited)
-    st.caption(f"{len(rtt):,} region pairs. A round trip is given in the scenario (measured) or modelled from "
-               f"the great-circle distance ({sc.latency_model.fixed_ms:g} ms + 2 × distance × "
-               f"{sc.latency_model.route_inflation:g} ÷ {sc.latency_model.fiber_km_per_ms:g} km/ms). "
-               "Editing a value makes it given.")
-    edited = st.data_editor(
-        shown, hide_index=True, key=state.widget_key("edit_rtt"), height=380,
-        column_config={
-            "a": cc.TextColumn("Region a", disabled=True), "b": cc.TextColumn("Region b", disabled=True),
-            "rtt_ab_ms": cc.NumberColumn("RTT a→b (ms)", min_value=0, format="%.1f"),
-            "rtt_ba_ms": cc.NumberColumn("RTT b→a (ms)", min_value=0, format="%.1f"),
-            "distance_km": cc.NumberColumn("Distance (km)", format="%.0f", disabled=True),
-            "given": cc.TextColumn("In scenario", disabled=True, help="given: in the scenario's rtt_ms; "
-                                                                     "modelled: from distance"),
-            "data_source": cc.TextColumn("Source (default data)", disabled=True,
-                                         help="azure-measured: a published median between the nearest Azure "
-                                              "regions · distance-model: from the distance · user edit: "
-                                              "differs from the default data"),
-        })
-    overrides = editing.rtt_overrides(sc, rtt, edited)
-    if overrides is not None:
-        _apply({"rtt_ms": overrides})
+    paged = len(rtt_table) > RTT_PAGE_ROWS
+    if not paged or tab_rtt.open is not False:    # a long table is built only while its tab is open
+        rtt, editor_key = _rtt_page(rtt_table) if paged else (rtt_table, "edit_rtt")
+        shown = _rtt_shown(rtt, rtt_edited)
+        st.caption(f"{len(rtt_table):,} region pairs. A round trip is given in the scenario (measured) or modelled "
+                   f"from the great-circle distance ({sc.latency_model.fixed_ms:g} ms + 2 × distance × "
+                   f"{sc.latency_model.route_inflation:g} ÷ {sc.latency_model.fiber_km_per_ms:g} km/ms). "
+                   "Editing a value makes it given.")
+        edited = st.data_editor(
+            shown, hide_index=True, key=state.widget_key(editor_key), height=380,
+            column_config={
+                "a": cc.TextColumn("Region a", disabled=True), "b": cc.TextColumn("Region b", disabled=True),
+                "rtt_ab_ms": cc.NumberColumn("RTT a→b (ms)", min_value=0, format="%.1f"),
+                "rtt_ba_ms": cc.NumberColumn("RTT b→a (ms)", min_value=0, format="%.1f"),
+                "distance_km": cc.NumberColumn("Distance (km)", format="%.0f", disabled=True),
+                "given": cc.TextColumn("In scenario", disabled=True, help="given: in the scenario's rtt_ms; "
+                                                                         "modelled: from distance"),
+                "data_source": cc.TextColumn("Source (default data)", disabled=True,
+                                             help="azure-measured: a published median between the nearest Azure "
+                                                  "regions · distance-model: from the distance · user edit: "
+                                                  "differs from the default data"),
+            })
+        overrides = editing.rtt_overrides(sc, rtt, edited)
+        if overrides is not None:
+            _apply({"rtt_ms": overrides})
 
 # --- settings -------------------------------------------------------------------------------------
 with tab_settings:

@@ -196,10 +196,14 @@ def rtt_overrides(sc: Scenario, before: pd.DataFrame, after: pd.DataFrame) -> di
     """The scenario's ``rtt_ms`` with every edited direction of the rtt table set; None if no edit."""
     table = {a: dict(row) for a, row in sc.rtt_ms.items()}
     edited = False
-    for i in range(min(len(before), len(after))):
-        a, b = before["a"].iloc[i], before["b"].iloc[i]
-        for col, (s, r) in (("rtt_ab_ms", (a, b)), ("rtt_ba_ms", (b, a))):
-            if not _same(before[col].iloc[i], after[col].iloc[i]):
-                table.setdefault(s, {})[r] = _plain(after[col].iloc[i])
+    n = min(len(before), len(after))
+    for col, (s_col, r_col) in (("rtt_ab_ms", ("a", "b")), ("rtt_ba_ms", ("b", "a"))):
+        old, new = before[col].iloc[:n].to_numpy(dtype=object), after[col].iloc[:n].to_numpy(dtype=object)
+        x = pd.to_numeric(pd.Series(old), errors="coerce").to_numpy(float)
+        y = pd.to_numeric(pd.Series(new), errors="coerce").to_numpy(float)
+        maybe = np.flatnonzero(~((x == y) & ~np.isnan(x)))      # only these rows can differ; _same decides
+        for i in maybe:
+            if not _same(old[i], new[i]):
+                table.setdefault(before[s_col].iloc[i], {})[before[r_col].iloc[i]] = _plain(new[i])
                 edited = True
     return table if edited else None
