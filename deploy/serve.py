@@ -21,6 +21,7 @@ Anything after ``--`` goes to every worker (e.g. ``-- --server.maxUploadSize 10`
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import secrets
@@ -44,8 +45,8 @@ MULTIPART_MARGIN_BYTES = 1024 * 1024         # the framing margin Streamlit's up
 STOP_GRACE_S = 10.0
 SBIN = "/usr/local/sbin:/usr/sbin:/sbin"
 
-# Production settings of every worker, on the command line so that `make run` keeps
-# Streamlit's defaults (.streamlit/config.toml holds what both share).
+# Production settings of every worker, on the command line so that they hold whatever
+# .streamlit/config.toml says (today it sets the same for `make run`, with the same reasons).
 PRODUCTION_FLAGS = [
     "--server.headless", "true",
     # No file watcher: nobody edits the code on a production server, and watching every module
@@ -125,12 +126,16 @@ def port_is_free(address: str, port: int) -> bool:
     return True
 
 
+# looked up before any thread starts: the pre-exec step below runs between fork and exec, where
+# only the bare prctl call is safe (no imports, no allocation of Python objects to speak of)
+_PRCTL = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
+
+
 def _die_with_parent() -> None:
-    """In the child before exec: a new process group, and SIGTERM when the launcher dies."""
-    os.setsid()
-    if sys.platform.startswith("linux"):
-        import ctypes
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+    """In the child before exec: SIGTERM when the launcher dies (the new process group comes
+    from ``start_new_session``)."""
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
 
 
 @dataclass
@@ -147,7 +152,8 @@ class Child:
     restart_at: float | None = field(default=None)
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=self.env, preexec_fn=_die_with_parent)
+        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=self.env, start_new_session=True,
+                                     preexec_fn=_die_with_parent)
         self.started_at, self.restart_at = time.monotonic(), None
         self.starts += 1
         log(f"{self.name} started (pid {self.proc.pid}{f', port {self.port}' if self.port else ''})")
@@ -249,7 +255,8 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     p.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)),
                    help="app processes (default: the CPUs this process may use)")
     p.add_argument("--port", type=int, default=8501, help="the public port (default 8501)")
-    p.add_argument("--address", default="0.0.0.0", help="the public address (default all interfaces)")
+    p.add_argument("--address", default=None,
+                   help="the public address (default all interfaces; 127.0.0.1 with --worker-only)")
     p.add_argument("--worker-ports", help="comma-separated ports of the workers on 127.0.0.1 "
                                           "(default: the --workers ports after --port)")
     p.add_argument("--run-dir", help="where the config, stats socket and state go (default: a temporary folder)")
@@ -273,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     args, extra = parse_args(sys.argv[1:] if argv is None else argv)
     if args.worker_only:
         os.chdir(ROOT)
-        os.execv(sys.executable, worker_command(args.address, args.port, extra))
+        os.execv(sys.executable, worker_command(args.address or "127.0.0.1", args.port, extra))
 
     haproxy = find_haproxy(args.haproxy)
     if haproxy is None:
@@ -307,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         servers = server_lines([("127.0.0.1", p) for p in ports])
 
     max_body = int(upload_limit_mb(extra) * 1024 * 1024) + MULTIPART_MARGIN_BYTES
+    args.address = args.address or "0.0.0.0"
     bind = f"[{args.address}]:{args.port}" if ":" in args.address else f"{args.address}:{args.port}"
     env = haproxy_env(run_dir, bind, max_body)
     cfg = render_config(run_dir, servers)
