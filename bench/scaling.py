@@ -168,7 +168,7 @@ def measure(sc, task: str, repeats: int = 1, walk_steps: int = 10, sample: int =
     each stopped after ``highs_limit_s``.
     """
     from bench.scenarios import FRONTIER_BUDGETS_MS, one_change_walk
-    from core.cli import _clean
+    from core.cli import json_text
     from core.engines import NetworkEngine, make_engine, n_arcs, resolve, solve_with
     from core.frontier import budget_vector_ms, frontier
     from core.inputs import model_inputs
@@ -220,7 +220,7 @@ def measure(sc, task: str, repeats: int = 1, walk_steps: int = 10, sample: int =
             t0 = time.perf_counter()
             out = metrics_report(sc, **engines)
             row["report_s"] = time.perf_counter() - t0
-            text = json.dumps(_clean(out), allow_nan=False)
+            text = json_text(out)
             row["json_s"], row["json_mb"] = time.perf_counter() - t0 - row["report_s"], len(text) / 1e6
             return out
 

@@ -119,7 +119,7 @@ def frontier(engine, inp: ModelInputs, budgets_ms=None, workload: str | None = N
     ``budgets_ms=None`` gives the exact frontier at every breakpoint (:func:`breakpoints_ms`).
     ``workload=None`` relaxes every class to b; otherwise only that class (the others as given).
     ``exact_pricing=False`` solves every point where an arc is admitted (for tests).
-    ``progress``, if given, is called with the share of budgets done (0..1), at most 100 times.
+    ``progress``, if given, is called with the share of budgets done (0..1), at most 101 times, 1 last.
     Savings are against the local baseline (every budget 0). Columns: budget_ms, objective_usd,
     cost_usd, emissions_t (objective's signal), emissions_avg_t, emissions_marginal_t, unserved_mw,
     savings_usd, carbon_savings_t, carbon_savings_avg_t, carbon_savings_marginal_t, rid,
@@ -133,8 +133,10 @@ def frontier(engine, inp: ModelInputs, budgets_ms=None, workload: str | None = N
         budgets = np.unique(np.concatenate([[0.0], swept[np.isfinite(swept)]]))
     else:
         budgets = np.unique(np.asarray(budgets_ms, dtype=float))
+        if budgets.size == 0 or not np.isfinite(budgets).all() or (budgets < 0).any():
+            raise ValueError(f"budgets_ms: expected finite budgets ≥ 0 ms, at least one; got {list(budgets_ms)}")
     totals, rid = _Totals(inp), _Rid(inp, cands, unit)
-    tol = price_tolerance_usd_per_mwh(cands.arcs.unit_usd_per_mwh, inp.unserved_usd_per_mwh)
+    tol = price_tolerance_usd_per_mwh(inp)
     local = engine.solve(replace(inp, budget_ms=np.zeros(inp.n_workloads)))
     rows, last, last_row, last_count = [], None, None, -1
     report_every = max(1, len(budgets) // 100)
@@ -158,6 +160,8 @@ def frontier(engine, inp: ModelInputs, budgets_ms=None, workload: str | None = N
             last_row = totals.row(last)
         last_count = count
         rows.append({"budget_ms": float(b), **last_row, "rid": rid.share(b_ms), "solved": solve})
+    if progress is not None:
+        progress(1.0)
     if workload is None:
         zero = local
     else:

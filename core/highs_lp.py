@@ -18,7 +18,8 @@ import highspy
 import numpy as np
 
 from core.arcs import Arcs, admitted_arcs
-from core.inputs import ModelInputs, home_unit_objective_usd_per_mwh, unit_objective_usd_per_mwh
+from core.inputs import (ModelInputs, home_unit_objective_usd_per_mwh, transfer_usd_per_mwh,
+                         unit_objective_usd_per_mwh)
 from core.model import SolveError, quiet_stdout
 from core.solution import Solution
 
@@ -37,10 +38,14 @@ MAX_NEW_COLUMNS = 4000
 stays small, and later rounds price the rest against the new duals."""
 
 
-def price_tolerance_usd_per_mwh(unit_usd_per_mwh: np.ndarray, unserved_usd_per_mwh: float) -> float:
-    """The absolute pricing tolerance [$/MWh] for unit objectives ``unit`` and penalty V."""
-    scale = max(1.0, float(unserved_usd_per_mwh), float(np.abs(unit_usd_per_mwh).max(initial=0.0)))
-    return PRICE_TOL_USD_PER_MWH * scale
+def price_tolerance_usd_per_mwh(inp: ModelInputs) -> float:
+    """The absolute pricing tolerance [$/MWh] of ``inp``: :data:`PRICE_TOL_USD_PER_MWH` times the
+    larger of V and a bound on every unit objective (it does not depend on the budgets, so a sweep
+    and the engine price with the same tolerance)."""
+    omega = float(inp.migration_overhead.max(initial=0.0)) if inp.friction("migration") else 0.0
+    energy = inp.pue * (1.0 + omega) * (inp.price_usd_per_mwh + inp.carbon_price_usd_per_t * inp.carbon_g_per_kwh / 1000.0)
+    bound = float(np.abs(energy).max(initial=0.0)) + float(transfer_usd_per_mwh(inp).max(initial=0.0))
+    return PRICE_TOL_USD_PER_MWH * max(1.0, float(inp.unserved_usd_per_mwh), bound)
 
 
 class HighsLP:
@@ -175,8 +180,16 @@ class HighsLP:
         """Update what changed and re-solve from the last basis; raises :class:`SolveError`.
 
         ``arcs``: the relocated arcs ``inp`` admits (D > 0), when the caller has them (a sweep);
-        otherwise they come from ``inp``'s mask.
+        otherwise they come from ``inp``'s mask. After a failure the last duals are not reused:
+        the next solve runs HiGHS (the cached costs and bounds are those HiGHS holds).
         """
+        try:
+            return self._solve(inp, arcs)
+        except BaseException:
+            self._duals = self._last = None
+            raise
+
+    def _solve(self, inp: ModelInputs, arcs: Arcs | None) -> Solution:
         if not self.fits(inp):
             raise ValueError("these inputs have other nodes or workloads than this LP")
         if arcs is None:
@@ -184,7 +197,7 @@ class HighsLP:
         changed = self._update_rows_and_fixed(inp)
         col = self._col_of_arc[arcs.flat]
         changed |= self._update_arc_columns(inp, arcs, col)
-        tol = price_tolerance_usd_per_mwh(arcs.unit_usd_per_mwh, inp.unserved_usd_per_mwh)
+        tol = price_tolerance_usd_per_mwh(inp)
         # the last duals still hold when nothing but new arcs changed: price those before running
         duals = None if changed else self._duals
         while True:

@@ -84,16 +84,18 @@ def break_even_pairs(inp: ModelInputs, tables: dict[str, pd.DataFrame]) -> dict:
     }
 
 
-def metrics_report(sc: Scenario, solve_engine: str = "cvxpy", sweep_engine: str = "highs") -> dict:
+def metrics_report(sc: Scenario, solve_engine: str = "auto", sweep_engine: str = "auto") -> dict:
     """Solution, local baseline and savings, RID and realized relocation,
     the exact uniform frontier (with marginal and average ERoL/CRoL), execution layers,
     friction waterfall, shadow prices, break-even (in rows for the pairs the solution relocates on,
     in columns for every pair), digital versus physical.
 
     ``solve_engine`` solves the solution and the local baseline (shadow prices come from its
-    duals: None for "network"), ``sweep_engine`` the frontier and the waterfall (:mod:`core.engines`)."""
+    duals: None for "network"), ``sweep_engine`` the frontier and the waterfall (:mod:`core.engines`;
+    "auto" by its rule)."""
     inp = model_inputs(sc)
     analysis = Analysis(sc, sweep_engine=sweep_engine, solve_engine=solve_engine)
+    solve_engine, sweep_engine = analysis.solve_engine, analysis.sweep_engine
     sol, local = analysis.solve(inp), analysis.local(inp)
     head = analysis.headline(inp, sol, local)
     physical_summary, corridors = digital_vs_physical(sol, continents=scenario_continents(sc))

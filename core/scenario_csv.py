@@ -173,9 +173,11 @@ def _records(file: str, data: bytes | str) -> list[tuple[int, dict[str, str]]]:
 def _value(file: str, row: int, column: Column, cell: str) -> Any:
     """The scenario value of one cell; ``...`` for an empty cell that takes the default."""
     text = cell.strip()
-    if column.kind == "text_or_null":
-        return cell if text else None
-    if column.kind in ("text", "id"):
+    if column.kind == "text_or_null":          # zones and providers compare as given: no stray spaces
+        return text if text else None
+    if column.kind == "id":
+        return text if text else ...
+    if column.kind == "text":
         return cell if text else ...
     if not text:
         return ...

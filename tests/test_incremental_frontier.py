@@ -170,6 +170,14 @@ def test_exact_frontier_every_breakpoint_each_optimal(case):
         assert_allclose(df["objective_usd"].iloc[i], fresh.objective_usd, rtol=1e-7, err_msg=f"b={b}")
         assert_allclose(df["cost_usd"].iloc[i] - fresh.cost_usd, 0.0,
                         atol=1e-6 * max(1.0, abs(fresh.objective_usd)))
+    # and two sampled points against the independent linprog (no code shared with core/)
+    d = sc.to_dict()
+    for i in picks[[0, len(picks) // 2]]:
+        b = float(df["budget_ms"].iloc[i])
+        d["workloads"] = [dict(w, latency_budget_ms=b if workload in (None, w["id"]) else w["latency_budget_ms"])
+                          for w in d["workloads"]]
+        assert_allclose(df["objective_usd"].iloc[i], Reference(d).linprog_objective_usd(), rtol=1e-6,
+                        err_msg=f"linprog at b={b}")
 
 
 def test_sorted_candidates_admit_exactly_the_mask():
@@ -212,5 +220,29 @@ def test_progress_is_reported_in_order_up_to_the_end():
     inp = model_inputs(parse_scenario(build_random_scenario(2)))
     seen = []
     df = frontier(HighsLP.for_inputs(inp), inp, list(range(0, 300, 1)), progress=seen.append)
-    assert seen[0] == 0.0 and seen == sorted(seen) and seen[-1] < 1.0 and len(seen) <= 101
+    assert seen[0] == 0.0 and seen == sorted(seen) and seen[-1] == 1.0 and len(seen) <= 102
     assert len(df) == 300
+
+
+def test_a_failed_run_is_not_reused(monkeypatch):
+    """After HiGHS fails once, the same inputs again are solved, not answered from the last duals."""
+    from core.model import SolveError
+    from core.scenario import default_scenario, update_scenario
+
+    sc = default_scenario()
+    inp = model_inputs(sc)
+    lp = HighsLP.for_inputs(inp)
+    lp.solve(inp)
+    tight = model_inputs(update_scenario(sc, {f"nodes.{n}.capacity_mw": 0.3 * c for n, c in
+                                              zip(sc.node_ids, inp.capacity_mw)}))
+    real_run = HighsLP._run
+
+    def failing(self):
+        monkeypatch.setattr(HighsLP, "_run", real_run)
+        raise SolveError("simulated")
+
+    monkeypatch.setattr(HighsLP, "_run", failing)
+    with pytest.raises(SolveError):
+        lp.solve(tight)
+    want = HighsLP.for_inputs(tight).solve(tight).objective_usd
+    assert_allclose(lp.solve(tight).objective_usd, want, rtol=1e-9)

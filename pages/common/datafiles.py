@@ -10,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core import briefing
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -41,13 +40,6 @@ def _provenance(df: pd.DataFrame | None, key: str) -> pd.DataFrame:
         return pd.DataFrame(columns=[key])
     cols = [key] + [c for c in df.columns if c.endswith("_source") or c.endswith("_flag")]
     return df[cols].copy()
-
-
-@st.cache_data(max_entries=1, show_spinner=False)
-def region_provenance() -> pd.DataFrame:
-    """Per default node id: the source and quality flag (measured / estimate / assumption) of
-    each value, from ``data/regions.csv`` (:func:`core.briefing.region_provenance`, the one reader)."""
-    return briefing.region_provenance()
 
 
 def workload_provenance() -> pd.DataFrame:

@@ -422,11 +422,6 @@ def solution() -> Solution:
     return _solution(*_args())
 
 
-def local_solution() -> Solution:
-    """The local baseline (every budget 0 ms) of the current scenario."""
-    return _local(inputs_key(), analysis(), current_inputs())
-
-
 def headline() -> dict:
     """:meth:`core.analysis.Analysis.headline` of the current scenario (units in the key names).
     Also remembers it as this session's latest result (see :func:`previous_result`)."""
@@ -547,9 +542,18 @@ def frontier_df(workload: str | None = None, budgets: Iterable[float] | None = N
     """The frontier (:func:`core.frontier.frontier`): uniform (``workload=None``) or one class;
     exact breakpoints when ``budgets`` is None, else at those budgets [ms]. ``progress`` (from
     :func:`progress_bar`) is called with the share done while it is computed (not on a cache hit)."""
-    key, relax, an, inp = _args()
+    _, _, an, inp = _args()
+    key, relax = _frontier_key(workload)
     b = None if budgets is None else tuple(float(x) for x in budgets)
     return _frontier(key, relax, workload, b, an, inp, progress)
+
+
+def _frontier_key(workload: str | None) -> tuple[str, float]:
+    """The cache key of a frontier: a uniform one sets every budget itself, so it depends on
+    neither the budgets nor the relaxation (a budget slider's move finds it in the cache)."""
+    if workload is None:
+        return "inputs " + inputs_key(), 0.0
+    return scenario_json(), relax_ms()
 
 
 def breakpoint_count(workload: str | None = None) -> int:
@@ -560,7 +564,7 @@ def breakpoint_count(workload: str | None = None) -> int:
 def exact_frontier_ready(workload: str | None = None) -> bool:
     """Whether this process has computed the exact frontier of the current setting (then
     :func:`frontier_df` returns it from the cache, unless it was evicted)."""
-    return _ready_key(scenario_json(), relax_ms(), workload) in _EXACT_READY
+    return _ready_key(*_frontier_key(workload), workload) in _EXACT_READY
 
 
 def draws_coarse_first(workload: str | None = None) -> bool:
