@@ -78,8 +78,8 @@ class SortedArcs:
         return self.n_fixed + int(np.searchsorted(self.swept_rtt_ms, budget_ms, side="right"))
 
     def prefix(self, count: int) -> Arcs:
-        a = self.arcs
-        return Arcs(a.flat[:count], a.sk[:count], a.r[:count], a.unit_usd_per_mwh[:count])
+        """The arcs a budget admits: the first ``count`` (:meth:`count`)."""
+        return self.slice(0, count)
 
     def slice(self, start: int, stop: int) -> Arcs:
         a = self.arcs
