@@ -42,13 +42,18 @@ class Arcs:
                 + capacity_dual_usd_per_mwh[self.r])
 
 
+def relocated_mask(inp: ModelInputs, budget_ms: np.ndarray | None = None) -> np.ndarray:
+    """[s, r, k] the relocated arcs (r ≠ s) the mask allows at ``budget_ms`` (default ``inp``'s
+    budgets) that could carry demand (D[s,k] > 0)."""
+    n = inp.n_nodes
+    mask = feasibility_mask(inp, budget_ms) & (inp.demand_mw > 0)[:, None, :]
+    mask[np.arange(n), np.arange(n), :] = False
+    return mask
+
+
 def admitted_arcs(inp: ModelInputs, unit_usd_per_mwh: np.ndarray) -> Arcs:
     """The relocated arcs ``inp``'s own budgets admit, with D[s,k] > 0 (one dense mask)."""
-    n, k = inp.n_nodes, inp.n_workloads
-    allowed = feasibility_mask(inp) & (inp.demand_mw > 0)[:, None, :]
-    allowed[np.arange(n), np.arange(n), :] = False
-    flat = np.flatnonzero(allowed)
-    return _arcs(flat, n, k, unit_usd_per_mwh)
+    return _arcs(np.flatnonzero(relocated_mask(inp)), inp.n_nodes, inp.n_workloads, unit_usd_per_mwh)
 
 
 def _arcs(flat: np.ndarray, n: int, k: int, unit_usd_per_mwh: np.ndarray) -> Arcs:
@@ -90,9 +95,7 @@ def sorted_candidates(inp: ModelInputs, unit_usd_per_mwh: np.ndarray, swept: np.
     """The candidates of a sweep over the classes where ``swept`` [k] is True (the others keep
     ``inp.budget_ms``), in :class:`SortedArcs` order; ties in rtt keep flat order."""
     n, k = inp.n_nodes, inp.n_workloads
-    cand = feasibility_mask(inp, np.full(k, np.inf)) & (inp.demand_mw > 0)[:, None, :]
-    cand[np.arange(n), np.arange(n), :] = False
-    flat = np.flatnonzero(cand)
+    flat = np.flatnonzero(relocated_mask(inp, np.full(k, np.inf)))
     s, rest = np.divmod(flat, n * k)
     r, w = np.divmod(rest, k)
     rtt = inp.rtt_ms[s, r]

@@ -17,9 +17,9 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from core.arcs import SortedArcs, sorted_candidates
+from core.arcs import SortedArcs, relocated_mask, sorted_candidates
 from core.highs_lp import price_tolerance_usd_per_mwh
-from core.inputs import (ModelInputs, feasibility_mask, layer_of_arc, unit_cost_usd_per_mwh,
+from core.inputs import (ModelInputs, layer_of_arc, unit_cost_usd_per_mwh,
                          unit_emissions_t_per_mwh, unit_objective_usd_per_mwh)
 from core.solution import Solution
 
@@ -46,12 +46,13 @@ def breakpoints_ms(inp: ModelInputs, workload: str | None = None) -> np.ndarray:
     An arc (s, r ≠ s, k) counts when D[s,k] > 0, cap[r] > 0 and residency allows it (if the legal
     friction is on); for a per-class frontier only the arcs of that class count.
     """
-    big = np.full(inp.n_workloads, np.inf)
-    admitted = feasibility_mask(inp, big) & (inp.demand_mw > 0)[:, None, :]
-    admitted[np.arange(inp.n_nodes), np.arange(inp.n_nodes), :] = False
-    admitted &= swept_classes(inp, workload)[None, None, :]
-    rtt = np.broadcast_to(inp.rtt_ms[:, :, None], admitted.shape)[admitted]
-    return np.unique(np.concatenate([[0.0], rtt[np.isfinite(rtt)]]))
+    admitted = relocated_mask(inp, np.full(inp.n_workloads, np.inf)) & swept_classes(inp, workload)[None, None, :]
+    return _breakpoints(np.broadcast_to(inp.rtt_ms[:, :, None], admitted.shape)[admitted])
+
+
+def _breakpoints(rtt_ms: np.ndarray) -> np.ndarray:
+    """0 and every distinct finite rtt [ms] of the admitting arcs, sorted."""
+    return np.unique(np.concatenate([[0.0], rtt_ms[np.isfinite(rtt_ms)]]))
 
 
 class _Totals:
@@ -129,8 +130,7 @@ def frontier(engine, inp: ModelInputs, budgets_ms=None, workload: str | None = N
     unit = unit_objective_usd_per_mwh(inp)
     cands = sorted_candidates(inp, unit, swept_classes(inp, workload))
     if budgets_ms is None:
-        swept = cands.swept_rtt_ms
-        budgets = np.unique(np.concatenate([[0.0], swept[np.isfinite(swept)]]))
+        budgets = _breakpoints(cands.swept_rtt_ms)
     else:
         budgets = np.unique(np.asarray(budgets_ms, dtype=float))
         if budgets.size == 0 or not np.isfinite(budgets).all() or (budgets < 0).any():
