@@ -197,11 +197,26 @@ def test_hvdc_figures_have_unit_source_and_flag():
 def test_raw_files_are_attributed_and_unchanged():
     sources = (DATA / "SOURCES.md").read_text(encoding="utf-8")
     for path in sorted(RAW.iterdir()):
+        if path.is_dir():       # data/raw/hourly: copies of shared/data/hourly, attributed in its README
+            continue
         assert path.name in sources, path.name
         if SHARED_DATA.exists():
             originals = [d / path.name for d in (SHARED_DATA, SHARED_DATA / "hourly", SHARED_DATA / "hourly" / "prices")]
             original = next(o for o in originals if o.exists())
             assert path.read_bytes() == original.read_bytes(), path.name
+
+
+def test_hourly_raw_copies_are_attributed_and_unchanged():
+    hourly = RAW / "hourly"
+    readme = (hourly / "README.md").read_text(encoding="utf-8")
+    assert "ODbL" in readme and "Electricity Maps" in readme
+    copies = [p for p in sorted(hourly.rglob("*")) if p.is_file() and p.name != "README.md"]
+    assert copies
+    for path in copies:
+        rel = path.relative_to(hourly)
+        assert path.name in readme or rel.parent.name in readme, rel
+        if SHARED_DATA.exists():
+            assert path.read_bytes() == (SHARED_DATA / "hourly" / rel).read_bytes(), rel
 
 
 def wholesale_mean(zone: str) -> float:
