@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: run serve test install chromium haproxy bench data clean
+.PHONY: run serve test install chromium haproxy bench bench-serve data clean
 
 run: install
 	$(PY) app.py --server.port $(PORT) --server.headless true
@@ -42,6 +42,10 @@ haproxy:
 bench: install
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m bench
+
+# Many sessions at once against `make run` and `make serve` (../shared/tools/wsload.py; bench/serve.py).
+bench-serve: install haproxy
+	$(PY) -m bench.serve
 
 data: install
 	$(PY) data/build_default_scenario.py

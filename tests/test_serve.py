@@ -473,3 +473,102 @@ def test_sigterm_stops_every_process(served):
             pass
     assert not alive, f"processes left running: {alive}"
     assert not any(_listening(p) for p in [served.port, *served.worker_ports.values()])
+
+
+def _launcher_module():
+    """deploy/serve.py as a module (deploy/ is no package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("elf_serve_launcher", ROOT / "deploy" / "serve.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module               # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_upload_limit_follows_streamlit_precedence(tmp_path):
+    """Streamlit's order (its config.get_config_options): flag > STREAMLIT_SERVER_MAX_UPLOAD_SIZE >
+    the last config file that sets it (project over ~/.streamlit) > 200 MB."""
+    limit = _launcher_module().upload_limit_mb
+    home, project, silent = tmp_path / "home.toml", tmp_path / "project.toml", tmp_path / "silent.toml"
+    home.write_text("[server]\nmaxUploadSize = 50\n")
+    project.write_text("[server]\nmaxUploadSize = 7\n")
+    silent.write_text("[server]\nheadless = true\n")
+    env = {"STREAMLIT_SERVER_MAX_UPLOAD_SIZE": "9"}
+    assert limit([], {}, [tmp_path / "missing.toml"]) == 200
+    assert limit([], {}, [home]) == 50
+    assert limit([], {}, [home, project]) == 7
+    assert limit([], {}, [home, silent]) == 50
+    assert limit([], env, [home, project]) == 9
+    assert limit(["--server.maxUploadSize", "11"], env, [project]) == 11
+    assert limit(["--server.maxUploadSize=12"], env, [project]) == 12
+    assert limit([], {}, [ROOT / ".streamlit" / "config.toml"]) == UPLOAD_MB
+    with pytest.raises(SystemExit, match="STREAMLIT_SERVER_MAX_UPLOAD_SIZE"):
+        limit([], {"STREAMLIT_SERVER_MAX_UPLOAD_SIZE": "lots"}, [])
+
+
+def _launch(args: list[str], env: dict | None = None, timeout_s: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "deploy" / "serve.py"), *args], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=timeout_s)
+
+
+def test_a_taken_public_port_is_refused_by_name():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = _launch(["--workers", "1", "--port", str(port), "--address", "127.0.0.1"])
+    assert done.returncode == 2
+    assert f"port {port}" in done.stderr and "already in use" in done.stderr, done.stderr
+    assert "started" not in done.stderr, "something was started"
+
+
+def test_haproxy_dying_at_start_is_reported_and_nothing_is_left(tmp_path):
+    """An HAProxy that passes the config check and exits at start (as when its port is taken
+    between the launcher's check and its bind): its message, status 2, no worker started, the
+    temporary run dir removed."""
+    fake = tmp_path / "haproxy"
+    fake.write_text('#!/bin/sh\n[ "$1" = "-c" ] && exit 0\n'
+                    'echo "[ALERT] (1) : Starting frontend explorer: cannot bind socket" >&2\nexit 1\n')
+    fake.chmod(0o755)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    port, worker = _free_ports(2)
+    done = _launch(["--workers", "1", "--port", str(port), "--address", "127.0.0.1", "--worker-ports",
+                    str(worker), "--haproxy", str(fake)], env={**os.environ, "TMPDIR": str(tmp)})
+    assert done.returncode == 2
+    assert "exited at start with status 1" in done.stderr and "cannot bind socket" in done.stderr, done.stderr
+    assert "w1 started" not in done.stderr
+    assert list(tmp.iterdir()) == []
+
+
+def test_the_proxy_limit_follows_the_environment_and_its_run_dir_goes(tmp_path):
+    """STREAMLIT_SERVER_MAX_UPLOAD_SIZE=1 (MB) reaches HAProxy: a body declared over 1 MiB plus
+    the 1 MiB multipart margin is refused (413) before any worker is asked, one under it passes
+    to the backend (no worker here: 503). SIGTERM then removes the temporary run dir."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    port, nobody = _free_ports(2)
+    proc = subprocess.Popen([sys.executable, str(ROOT / "deploy" / "serve.py"), "--upstream", f"127.0.0.1:{nobody}",
+                             "--port", str(port), "--address", "127.0.0.1"], cwd=ROOT,
+                            env={**os.environ, "TMPDIR": str(tmp), "STREAMLIT_SERVER_MAX_UPLOAD_SIZE": "1"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        end = time.monotonic() + 30
+        while not _listening(port):
+            assert proc.poll() is None and time.monotonic() < end, "HAProxy did not start"
+            time.sleep(0.1)
+        assert len(list(tmp.iterdir())) == 1
+        statuses = []
+        for declared in (2 * 1024 * 1024 + 1, 2 * 1024 * 1024 - 1024):
+            conn = http.client.HTTPConnection(f"127.0.0.1:{port}", timeout=20)
+            conn.putrequest("PUT", "/_stcore/upload_file/s/f")
+            conn.putheader("Content-Length", str(declared))
+            conn.endheaders()
+            statuses.append(conn.getresponse().status)
+            conn.close()
+        assert statuses == [413, 503]
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=20) == 0
+    assert list(tmp.iterdir()) == []
