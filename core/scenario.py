@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_serializer
+
+from core.time_block import TimeBlock, check_time_block, read_series_files
 
 SCHEMA_VERSION = 1
 MAX_SCENARIO_BYTES = 5_000_000
@@ -73,6 +75,8 @@ class Workload(_Strict):
     gb_per_mwh: Number = Field(default=0.0, ge=0)
     migration_overhead: Number = Field(default=0.0, ge=0)
     residency_bound: bool = False
+    deferrable_periods: int = Field(default=0, ge=0, exclude_if=lambda d: d == 0)
+    """d[k]: periods work may wait in time mode (docs/model.md); 0 is left out of the JSON."""
 
 
 class Demand(_Strict):
@@ -117,6 +121,22 @@ class Objective(_Strict):
     carbon_price_usd_per_t: Number = Field(default=0.0, ge=0)
 
 
+class UncertaintyEntry(_Strict):
+    """One uncertain input of the optional ``uncertainty`` block (docs/model.md; the paths, the
+    ``fields`` groups and every cross-check: :mod:`core.uncertainty`)."""
+
+    field: str = Field(min_length=1)
+    fields: list[str] | None = Field(default=None, min_length=1)
+    low: Number
+    high: Number
+    dist: Literal["uniform", "triangular"] = "uniform"
+    mode: Number | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_none(self, handler):
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+
 class Scenario(_Strict):
     """A whole scenario; see docs/model.md for every field's meaning and unit."""
 
@@ -133,6 +153,11 @@ class Scenario(_Strict):
     prices: Prices = Prices()
     objective: Objective = Objective()
     regional_ms: Number = Field(default=30.0, ge=0)
+    uncertainty: list[UncertaintyEntry] | None = Field(default=None, exclude_if=lambda u: u is None)
+    """The ranges a sweep draws (:mod:`core.uncertainty`); None is left out of the JSON, so the
+    canonical JSON, cache keys and links of a scenario without it do not change."""
+    time: TimeBlock | None = Field(default=None, exclude_if=lambda t: t is None)
+    """The time-resolved mode's block (:mod:`core.time_block`); None is left out of the JSON."""
 
     @property
     def node_ids(self) -> list[str]:
@@ -271,13 +296,24 @@ def field_label(field: str, data: Any) -> str:
     return f"{name} ({head}){rest}" if name else field
 
 
-def parse_scenario(data: Any) -> Scenario:
-    """Validate a decoded scenario (a dict) and return it with every default filled in."""
+def parse_scenario(data: Any, base_dir: Path | None = None) -> Scenario:
+    """Validate a decoded scenario (a dict) and return it with every default filled in.
+
+    ``base_dir``: the folder of the scenario file, where ``time`` series given as CSV file names
+    are read (:func:`core.time_block.read_series_files`); None reads no file (such a name is an
+    error)."""
     if not isinstance(data, dict):
         raise ScenarioError("", f"a scenario must be a JSON object, got {type(data).__name__}")
     try:
+        data = read_series_files(data, base_dir)
         sc = Scenario.model_validate(data)
         _check_references(sc)
+        if sc.time is not None:
+            sc = check_time_block(sc)
+        if sc.uncertainty is not None:
+            from core.uncertainty import check_block     # it builds on this module
+
+            check_block(sc)
     except (ValidationError, ScenarioError) as exc:
         err = _first_error(exc) if isinstance(exc, ValidationError) else exc
         raise ScenarioError(err.field, err.message, field_label(err.field, data)) from None
@@ -407,7 +443,14 @@ def _decode(text: str, fmt: str) -> Any:
 
 
 def loads_scenario(text: str | bytes, fmt: str = "json") -> Scenario:
-    """Parse scenario text (``fmt`` "json" or "yaml") into a validated :class:`Scenario`."""
+    """Parse scenario text (``fmt`` "json" or "yaml") into a validated :class:`Scenario`. It
+    reads no file: a ``time`` series given as a file name is an error (uploads, links)."""
+    return parse_scenario(decode_scenario_text(text, fmt))
+
+
+def decode_scenario_text(text: str | bytes, fmt: str = "json") -> Any:
+    """Scenario text (``fmt`` "json" or "yaml", at most :data:`MAX_SCENARIO_BYTES`) decoded,
+    not yet validated."""
     if len(text) > MAX_SCENARIO_BYTES:
         raise ScenarioError("", f"scenario is {len(text):,} bytes; the limit is {MAX_SCENARIO_BYTES:,}")
     if isinstance(text, bytes):
@@ -423,12 +466,13 @@ def loads_scenario(text: str | bytes, fmt: str = "json") -> Scenario:
         raise ScenarioError("", f"not valid YAML: {str(exc).splitlines()[0]}") from None
     except RecursionError:
         raise ScenarioError("", "scenario is nested too deeply") from None
-    return parse_scenario(data)
+    return data
 
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read a scenario file (.json, .yaml or .yml), or a folder of CSV files
-    (:mod:`core.scenario_csv`); ``"-"`` reads standard input."""
+    (:mod:`core.scenario_csv`); ``"-"`` reads standard input. A file's ``time`` series may be CSV
+    files in its folder (:mod:`core.time_block`)."""
     import sys
 
     if str(path) == "-":
@@ -442,7 +486,8 @@ def load_scenario(path: str | Path) -> Scenario:
         text = p.read_bytes()
     except OSError as exc:
         raise ScenarioError("", f"cannot read {p}: {exc.strerror}") from None
-    return loads_scenario(text, "yaml" if p.suffix.lower() in (".yaml", ".yml") else "json")
+    data = decode_scenario_text(text, "yaml" if p.suffix.lower() in (".yaml", ".yml") else "json")
+    return parse_scenario(data, base_dir=p.parent)   # time series may be CSV files beside it
 
 
 DEFAULT_SCENARIO_PATH = Path(__file__).resolve().parent.parent / "scenarios" / "default.json"

@@ -1,5 +1,6 @@
 """Data: the scenario's regions, workloads, demand and round-trip times with their sources and
-quality flags; edit them, upload a scenario, download the scenario and the results."""
+quality flags, and the uncertainty ranges a sweep draws from; edit them, upload a scenario,
+download the scenario and the results."""
 import json
 import math
 
@@ -8,7 +9,7 @@ import streamlit as st
 
 from core.briefing import FLAG_WORDS, FLAGS, edit_lines
 from core.model import SolveError
-from core import scenario_csv
+from core import scenario_csv, uncertainty
 from core.scenario import MAX_SCENARIO_BYTES, Scenario, ScenarioError, loads_scenario
 from core.setting_change import headline_delta
 from pages.common import datafiles, editing, state
@@ -18,7 +19,7 @@ cc = st.column_config
 FLAG_HELP = ("measured: a published figure · estimate: our reading of published figures · assumption: a "
              "modelling choice · user edit: differs from the default data set · not documented: a region "
              "or class the default data set does not have")
-TABS = ["Regions", "Workloads", "Demand", "Round-trip times", "Settings", "Files"]
+TABS = ["Regions", "Workloads", "Demand", "Round-trip times", "Settings", "Uncertainty", "Files"]
 # this page's own session keys: the tab, and the two uploaders (each with "<key>_done", "<key>_pending")
 TAB, UPLOAD, CSV_UPLOAD = "data_tab", "data_upload", "data_csv_upload"
 RTT_PAGE_ROWS = 1000        # a longer rtt table is built only while its tab is open, and shown one page at a time
@@ -344,7 +345,8 @@ _last_edit_result()
 _sources_summary(nodes_shown, workloads_shown, rtt_table, rtt_edited)
 
 # a keyed tab set tracks its tab, so an upload or an edit (which rerun the page) keeps it
-tab_regions, tab_workloads, tab_demand, tab_rtt, tab_settings, tab_files = st.tabs(TABS, key=TAB, on_change="rerun")
+tab_regions, tab_workloads, tab_demand, tab_rtt, tab_settings, tab_uncertainty, tab_files = st.tabs(
+    TABS, key=TAB, on_change="rerun")
 
 # --- regions --------------------------------------------------------------------------------------
 with tab_regions:
@@ -468,6 +470,49 @@ with tab_settings:
                        "unit": cc.TextColumn("Unit", disabled=True)})
     _apply(editing.settings_changes(settings, edited))
     st.caption("Frictions, carbon signal, carbon price and egress price are in the sidebar.")
+
+# --- uncertainty ranges ---------------------------------------------------------------------------
+@st.cache_data(max_entries=8, show_spinner=False)
+def _ranges(sc_key: str, _sc: Scenario) -> tuple[list, pd.DataFrame]:
+    """The uncertain inputs of the scenario (its block, or the default ranges) and their table."""
+    inputs = uncertainty.uncertain_inputs(_sc)
+    return inputs, uncertainty.ranges_table(_sc, inputs)
+
+
+with tab_uncertainty:
+    inputs, ranges = _ranges(state.scenario_key(), sc)
+    own = sc.uncertainty is not None
+    st.caption(f"{len(inputs)} uncertain inputs, " + (
+        "from this scenario's own uncertainty block." if own else
+        "the default ranges by data-quality flag (measured ±5 %, estimate ±25 %, assumption ±50 %, marginal "
+        "carbon by plant type; data/SOURCES.md, “Uncertainty ranges”). Values you edited, and regions or classes "
+        "the default data set lacks, have no default range: add a row for them.")
+        + " A sweep draws each input between low and high (uniform, or triangular with its mode). A row named "
+          "“scale:…” is one factor on many values (every PUE, one region's demand and capacity). Editing a row "
+          "makes the whole table the scenario's block; a new row takes a field path such as "
+          "nodes[us-va].price_usd_per_mwh, workloads[chat].gb_per_mwh, demand[3].mw or rtt_ms.A.B.")
+    edited = st.data_editor(
+        ranges, hide_index=True, num_rows="dynamic", key=state.widget_key("edit_uncertainty"), height=420,
+        column_order=list(uncertainty.RANGE_COLUMNS),
+        column_config={
+            "label": cc.TextColumn("Input", disabled=True, width=230, help="The value drawn and its unit (× a factor)"),
+            "field": cc.TextColumn("Field path", width=260, required=True,
+                                   help="nodes[id or index].field, workloads[…].field, demand[index].mw, "
+                                        "prices.…, objective.carbon_price_usd_per_t, latency_model.…, rtt_ms.A.B"),
+            "value": cc.TextColumn("Value now", disabled=True, help="The scenario's value, in the input's unit"),
+            "low": cc.NumberColumn("Low", format="%g", required=True, help="Lowest value drawn, same unit"),
+            "high": cc.NumberColumn("High", format="%g", required=True, help="Highest value drawn, same unit"),
+            "dist": cc.SelectboxColumn("Distribution", options=list(uncertainty.DISTS), width=110),
+            "mode": cc.NumberColumn("Mode", format="%g", help="Most likely value (triangular only)"),
+            "basis": cc.TextColumn("Basis", disabled=True, width="large",
+                                   help="scenario: this scenario's block; otherwise the default rule and its flag"),
+        })
+    entries = uncertainty.table_entries(edited, inputs)
+    if entries != uncertainty.table_entries(ranges, inputs):
+        _apply({"uncertainty": entries})
+    if own and st.button("Back to the default ranges", key="data_uncertainty_default", icon=":material/undo:",
+                         help="Remove the scenario's uncertainty block: the default ranges by flag apply again."):
+        _apply({"uncertainty": None})
 
 # --- files ----------------------------------------------------------------------------------------
 with tab_files:
