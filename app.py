@@ -31,9 +31,11 @@ from pages.common import sidebar, state, theme  # noqa: E402
 PAGES = [  # file, title, icon
     ("pages/explorer.py", "Explorer", ":material/public:"),
     ("pages/frontier.py", "Frontier", ":material/show_chart:"),
+    ("pages/robustness.py", "Robustness", ":material/ssid_chart:"),
     ("pages/layers.py", "Execution layers", ":material/stacked_bar_chart:"),
     ("pages/break_even.py", "Break-even", ":material/balance:"),
     ("pages/frictions.py", "Frictions", ":material/waterfall_chart:"),
+    ("pages/compare.py", "Compare", ":material/compare_arrows:"),
     ("pages/data.py", "Data", ":material/table:"),
     ("pages/physical.py", "Digital vs physical", ":material/cable:"),
     ("pages/presentation.py", "Presentation", ":material/slideshow:"),

@@ -68,7 +68,11 @@ def edit_lines(default: Scenario, sc: Scenario) -> list[str]:
         parts = path.split(".")
         if len(parts) == 1:
             what = {"nodes": "regions", "workloads": "workload classes", "demand": "demand table",
-                    "rtt_ms": "measured round trips"}.get(path, path.replace("_", " "))
+                    "rtt_ms": "measured round trips",
+                    "uncertainty": "uncertainty ranges"}.get(path, path.replace("_", " "))
+            if new is None and isinstance(before.get(path), (list, dict)):   # an optional block taken away
+                lines.append(f"{what}: removed")
+                continue
             lines.append(f"{what}: replaced" if isinstance(new, (list, dict)) else
                          f"{what}: {_value(before.get(path))} → {_value(new)}")
             continue
@@ -154,8 +158,8 @@ def data_basis(sc: Scenario, default: Scenario, provenance: pd.DataFrame | None 
 
 def data_basis_words(basis: pd.DataFrame, field: str) -> str:
     """One field's basis in words: "prices: 9 measured, 22 estimated"."""
-    part = basis[basis["field"] == field]
-    counts = [f"{int(c)} {FLAG_WORDS[f]}" for f, c in zip(part["flag"], part["count"])]
+    counts = [f"{int(c)} {FLAG_WORDS[f]}" for b, f, c in zip(basis["field"].tolist(), basis["flag"].tolist(),
+                                                         basis["count"].tolist()) if b == field]
     return f"{BASIS_FIELDS[field][1]}: " + (", ".join(counts) if counts else "none")
 
 

@@ -36,12 +36,14 @@ class BigNumber:
 @dataclass(frozen=True)
 class Slide:
     """One slide: a heading, plain sentences, and any of big numbers, a label/value table
-    (the settings), a chart, small print and a link (shown as text and as a link)."""
+    (the settings), a table of several columns (``table``: its header row first), a chart, small
+    print and a link (shown as text and as a link)."""
 
     heading: str
     sentences: Sequence[str] = ()
     numbers: Sequence[BigNumber] = ()
     rows: Sequence[tuple[str, str]] = ()
+    table: Sequence[Sequence[str]] = ()
     figure: go.Figure | None = None
     notes: Sequence[str] = ()
     link: str | None = None
@@ -252,6 +254,12 @@ table.settings{border-collapse:collapse;font-size:17px;width:100%;margin:4px 0}
 table.settings th{text-align:left;color:#444;font-weight:600;padding:4px 14px 4px 0;width:23%;vertical-align:top}
 table.settings td{padding:4px 0;vertical-align:top}
 table.settings tr{border-bottom:1px solid #eee}
+table.columns{border-collapse:collapse;font-size:17px;width:100%;margin:4px 0}
+table.columns th{text-align:left;color:#444;font-weight:600;padding:4px 14px 4px 0}
+table.columns thead th{border-bottom:2px solid #ccc}
+table.columns td{padding:4px 14px 4px 0;vertical-align:top}
+table.columns tr{border-bottom:1px solid #eee}
+table.columns td:not(:first-child),table.columns th:not(:first-child){text-align:right}
 """
 
 
@@ -259,6 +267,16 @@ def rows_table_html(rows: Sequence[tuple[str, str]]) -> str:
     """Label/value rows as an HTML table of class "settings" (styled by :data:`TABLE_CSS`), text escaped."""
     cells = "".join(f"<tr><th scope=\"row\">{_esc(a)}</th><td>{_esc(b)}</td></tr>" for a, b in rows)
     return f'<table class="settings">{cells}</table>'
+
+
+def columns_table_html(table: Sequence[Sequence[str]]) -> str:
+    """A table of several columns (its first row the header) as HTML of class "columns" (styled by
+    :data:`TABLE_CSS`; the first column is each row's label), text escaped."""
+    head, *body = table
+    cells = "".join(f'<th scope="col">{_esc(c)}</th>' for c in head)
+    rows = "".join("<tr>" + "".join(f'<th scope="row">{_esc(c)}</th>' if j == 0 else f"<td>{_esc(c)}</td>"
+                                    for j, c in enumerate(r)) + "</tr>" for r in body)
+    return f'<table class="columns"><thead><tr>{cells}</tr></thead><tbody>{rows}</tbody></table>'
 
 
 def _slide_html(s: Slide, i: int, n: int, title: bool) -> str:
@@ -269,6 +287,8 @@ def _slide_html(s: Slide, i: int, n: int, title: bool) -> str:
     parts = [head] + ([numbers, sentences] if title else [sentences, numbers])
     if s.rows:
         parts.append(rows_table_html(s.rows))
+    if s.table:
+        parts.append(columns_table_html(s.table))
     if s.figure is not None:
         parts.append(f'<div class="chart">{figure_div(s.figure, f"chart-{i}")}</div>')
     if s.notes:

@@ -3,10 +3,12 @@
 State = the shipped scenario it starts from (an id of :mod:`core.catalogue`; absent means
 ``default``, so links made before there was a choice keep working), the changes against it
 (dotted paths of :func:`core.scenario.update_scenario`), the "relax every budget by Δ" setting and
-the page.
+the page; optionally a pinned scenario A for the Compare page (``compare``: its own
+scenario id, changes and relaxation, validated like the rest; a link without it is as before).
 Encoding: compact JSON → zlib → base64url, prefixed with the version (``1.``). Decoding trusts
 nothing: size limits before and after decompression, known keys only, the scenario validated
-again; any fault raises :class:`LinkError` with a short reason, and the caller falls back.
+again; any fault raises :class:`LinkError` with a short reason, and the caller falls back (a fault
+in the pinned scenario A alone raises :class:`CompareLinkError`, which carries the state without A).
 """
 from __future__ import annotations
 
@@ -26,20 +28,32 @@ MAX_LINK_CHARS = 8000         # the encoded parameter
 MAX_JSON_BYTES = 64_000       # after decompression
 MAX_RELAX_MS = 100_000.0
 MAX_ID_CHARS = 64
-STATE_KEYS = {"scenario", "changes", "relax_ms", "page"}
+STATE_KEYS = {"scenario", "changes", "relax_ms", "page", "compare"}
+COMPARE_KEYS = {"scenario", "changes", "relax_ms"}   # the pinned scenario A: no page, no nested A
 
 
 class LinkError(ValueError):
     """A link that cannot be used; the message says why in a few words."""
 
 
+class CompareLinkError(LinkError):
+    """A link whose state is usable but whose pinned scenario A is not: ``kept`` is the state
+    without A, which the caller may open (with the message)."""
+
+    def __init__(self, message: str, kept: "ShareState"):
+        super().__init__(message)
+        self.kept = kept
+
+
 @dataclass(frozen=True)
 class ShareState:
-    """``scenario``: the catalogue id the ``changes`` apply to."""
+    """``scenario``: the catalogue id the ``changes`` apply to; ``compare``: the Compare page's
+    pinned scenario A (a ShareState of its own scenario id, changes and relaxation; no page)."""
     scenario: str = DEFAULT_ID
     changes: dict[str, Any] = field(default_factory=dict)
     relax_ms: float = 0.0
     page: str | None = None
+    compare: "ShareState | None" = None
 
 
 # --- scenario differences --------------------------------------------------------------
@@ -74,6 +88,8 @@ def scenario_changes(base: Scenario, sc: Scenario) -> dict[str, Any]:
                     changes[f"{key}.{f}"] = v
         else:
             changes[key] = b[key]
+    for key in a.keys() - b.keys():       # an optional block (uncertainty) taken away
+        changes[key] = None
     # whole replacements first, so that field edits apply to the replaced lists
     return dict(sorted(changes.items(), key=lambda kv: "." in kv[0]))
 
@@ -82,11 +98,13 @@ def scenario_changes(base: Scenario, sc: Scenario) -> dict[str, Any]:
 
 def encode_state(state: ShareState) -> str:
     """The URL parameter for ``state``; raises :class:`LinkError` if it is too long to share."""
-    payload = {"changes": state.changes, "relax_ms": state.relax_ms}
-    if state.scenario != DEFAULT_ID:        # a default link stays as it always was
-        payload["scenario"] = state.scenario
+    payload = _payload(state)
     if state.page:
         payload["page"] = state.page
+    if state.compare is not None:
+        if state.compare.page is not None or state.compare.compare is not None:
+            raise LinkError("the pinned scenario A of a link has no page and no comparison of its own")
+        payload["compare"] = _payload(state.compare)
     try:
         raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
     except (TypeError, ValueError) as exc:            # NaN, inf or a value JSON cannot hold
@@ -95,6 +113,14 @@ def encode_state(state: ShareState) -> str:
     if len(text) > MAX_LINK_CHARS:
         raise LinkError(f"the scenario's edits take {len(text):,} characters; a link holds {MAX_LINK_CHARS:,}")
     return text
+
+
+def _payload(state: ShareState) -> dict:
+    """The JSON object of a state's scenario: its changes, relaxation and (unless default) its id."""
+    payload = {"changes": state.changes, "relax_ms": state.relax_ms}
+    if state.scenario != DEFAULT_ID:        # a default link stays as it always was
+        payload["scenario"] = state.scenario
+    return payload
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
@@ -131,20 +157,39 @@ def decode_state(text: str) -> ShareState:
         raise LinkError("the link's state is not an object")
     if set(payload) - STATE_KEYS:
         raise LinkError("the link's state has unknown keys")
+    state = _scenario_state(payload, "the link's")
+    page = payload.get("page")
+    if page is not None and (not isinstance(page, str) or not page.isidentifier() or len(page) > 40):
+        raise LinkError("the link names no known page")
+    state = ShareState(state.scenario, state.changes, state.relax_ms, page)
+    if "compare" not in payload:
+        return state
+    try:
+        compare = payload["compare"]
+        if not isinstance(compare, dict):
+            raise LinkError("it is not an object")
+        if set(compare) - COMPARE_KEYS:
+            raise LinkError("it has unknown keys")
+        pinned = _scenario_state(compare, "its")
+    except LinkError as exc:
+        raise CompareLinkError(f"its pinned scenario A is not usable ({exc})", kept=state) from None
+    return ShareState(state.scenario, state.changes, state.relax_ms, page, compare=pinned)
+
+
+def _scenario_state(payload: dict, whose: str) -> ShareState:
+    """The scenario id, changes and relaxation [ms] of a decoded object, checked (``whose`` starts
+    the error messages: "the link's")."""
     scenario = payload.get("scenario", DEFAULT_ID)
     changes = payload.get("changes", {})
     relax = payload.get("relax_ms", 0.0)
-    page = payload.get("page")
     if not _is_id(scenario):
-        raise LinkError("the link's scenario is not a scenario id")
+        raise LinkError(f"{whose} scenario is not a scenario id")
     if not isinstance(changes, dict) or not all(isinstance(k, str) for k in changes):
-        raise LinkError("the link's changes are not a list of settings")
+        raise LinkError(f"{whose} changes are not a list of settings")
     if isinstance(relax, bool) or not isinstance(relax, (int, float)) or not math.isfinite(relax) \
             or not 0 <= relax <= MAX_RELAX_MS:
-        raise LinkError("the link's budget relaxation is out of range")
-    if page is not None and (not isinstance(page, str) or not page.isidentifier() or len(page) > 40):
-        raise LinkError("the link names no known page")
-    return ShareState(scenario=scenario, changes=changes, relax_ms=float(relax), page=page)
+        raise LinkError(f"{whose} budget relaxation is out of range")
+    return ShareState(scenario=scenario, changes=changes, relax_ms=float(relax))
 
 
 def _is_id(value: Any) -> bool:

@@ -9,14 +9,17 @@ import pandas as pd
 import streamlit as st
 
 from core.briefing import carbon_signals_sentence, data_basis_words, settings_rows
+from core.compare import comparison_sentence, difference_lines, headline_deltas
 from core.frontier_view import frontier_kind_words, step_rows
 from core.narrative import (budget_savings_sentence, corridors_sentence, friction_sentence, frontier_value_at,
                             headline_sentence, layers_sentence, pct_words, settings_sentence, usd_words,
                             waterfall_order_sentence)
-from core.presentation_export import (TABLE_CSS, BigNumber, Presentation, Slide, corridor_map_figure, mark_savings,
-                                      presentation_html, relocation_corridors, rows_table_html)
+from core.presentation_export import (TABLE_CSS, BigNumber, Presentation, Slide, columns_table_html,
+                                      corridor_map_figure, mark_savings, presentation_html, relocation_corridors,
+                                      rows_table_html)
 from core.scenario import frictions_shown
 from pages.common import charts, datafiles, prose, state
+from pages.common.compare_view import DELTA_HEADER, delta_rows
 from pages.common.theme import fmt_ms, fmt_t, fmt_usd, style
 
 CHART_PX = 410
@@ -125,6 +128,31 @@ slides = [
                  "(arXiv 2604.27855, 2026); definitions in its Model reference (docs/model.md in the project's repository, and a page of the app)."],
           link=link),
 ]
+pinned = state.pinned()
+with_a = pinned is not None and st.session_state.get("pres_compare", False)
+if with_a:   # the Compare page's scenario A: two slides after the settings, with A's settings as B's are given
+    sc_a = pinned.scenario
+    with state.computing("Solving scenario A…"):
+        deltas = headline_deltas(state.pinned_headline(), h)
+    differences = difference_lines(sc_a, pinned.relax_ms, sc, relax)
+    off_a = [f for f in frictions_shown(sc_a) if not getattr(sc_a.frictions, f)]
+    slides[2:2] = [
+        Slide("Scenario B against scenario A",
+              [comparison_sentence(deltas, sc.period_hours),
+               f"A is {sc_a.name}; B, every other slide's scenario, is {sc.name}. B differs from A in: "
+               + ("; ".join(differences) if differences else "nothing") + "."],
+              table=[DELTA_HEADER, *delta_rows(deltas, period)],
+              notes=["Each scenario's savings are against its own local baseline (every request at its home region). "
+                     "B − A is B's value minus A's."]
+                    + ([] if sc_a.period_hours == sc.period_hours else
+                       [f"A adds up over {sc_a.period_hours:,.0f} h, B over {sc.period_hours:,.0f} h."])),
+        Slide("The settings behind scenario A",
+              [settings_sentence(sc_a.objective.carbon_price_usd_per_t, sc_a.objective.carbon_signal, off_a,
+                                 pinned.relax_ms)],
+              rows=settings_rows(pinned.reference, sc_a, pinned.relax_ms), link=link,
+              link_label="Open these settings, with A pinned, in the app",
+              notes=[] if link else [state.link_note() or "No link yet."]),
+    ]
 talk = Presentation(title="AI inference as relocatable electricity demand", slides=slides)
 
 
@@ -144,7 +172,7 @@ count.markdown(f"**Slide {i + 1} of {len(slides)}**")
 nxt.button("Next", icon=":material/chevron_right:", on_click=_go, args=(1,), disabled=i == len(slides) - 1,
            key="pres_next", width="stretch")
 # the deck (about 5 MB of HTML) is built only when asked, then kept for these settings in the session
-deck_key = (state.scenario_json(), relax, tuple(uniform), link)
+deck_key = (state.scenario_key(), relax, tuple(uniform), link, with_a)
 built = st.session_state.get("pres_deck")
 if st.session_state.get("pres_build_asked") and not coarse and (built is None or built[0] != deck_key):
     with state.computing("Building the deck…"):
@@ -166,6 +194,10 @@ with adjust.popover("Adjust", icon=":material/tune:", help="Full screen and the 
               help="For a projector. Switch off to get the navigation and the scenario settings back.")
     st.number_input("Savings at a uniform budget of (ms)", 0.0, 1e5, low, step=5.0, key="pres_from")
     st.number_input("…and of (ms)", 0.0, 1e5, high, step=5.0, key="pres_to")
+    if pinned is not None:
+        st.toggle("Include the comparison with A", value=False, key="pres_compare",
+                  help="Two slides after the settings: scenario B (the current one) against the scenario pinned as A "
+                       "on the Compare page, and A's settings.")
 
 slide = slides[i]
 (st.title if i == 0 else st.header)(slide.heading)
@@ -178,6 +210,8 @@ for text in slide.sentences:
     prose.sentence(text, big=True)
 if slide.rows:
     st.markdown(rows_table_html(slide.rows).replace("$", "&#36;"), unsafe_allow_html=True)
+if slide.table:
+    st.markdown(columns_table_html(slide.table).replace("$", "&#36;"), unsafe_allow_html=True)
 if slide.figure is not None:
     charts.show(slide.figure, key=f"pres_chart_{i}", alt="Chart in words: " + " ".join(slide.sentences))
 for text in slide.notes:

@@ -21,12 +21,21 @@ APP = str(ROOT / "app.py")
 
 @contextmanager
 def cleared_caches() -> Iterator[None]:
-    """``st.cache_data`` cleared on entry and on exit, so no page's cached values leak between tests."""
-    st.cache_data.clear()
+    """Streamlit's caches (``st.cache_data``, and ``st.cache_resource``: the results and the
+    compiled models) cleared on entry and on exit, so no page's cached values leak between tests."""
+    _clear()
     try:
         yield
     finally:
-        st.cache_data.clear()
+        _clear()
+
+
+def _clear() -> None:
+    from pages.common import state
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    state.MODELS.clear()
+    state._EXACT_READY.clear()
 
 
 @contextmanager

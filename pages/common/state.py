@@ -15,11 +15,14 @@ Every page reads the state through these functions and never keeps its own copy:
     h   = headline()                  # cached results, keyed on (scenario JSON, relax)
     prev = previous_result()          # the setting before the last change, for "Δ vs previous"
     apply_changes({"prices.egress_usd_per_gb": 0.05})   # an edit (update_scenario paths)
+    pin_current(); a = pinned()       # the Compare page's scenario A (pinned_headline() etc.)
 
-Results are cached with ``st.cache_data`` keyed on the canonical scenario JSON and the
-relaxation; the compiled :class:`~core.analysis.Analysis` (mutable: its CVXPY parameters change)
-lives in ``st.session_state``, one per session, and is passed to the cached functions as an
-underscore argument (not hashed). It is rebuilt only when the node or workload ids change.
+Results are cached once for every session of the server (:data:`results`), keyed on a
+digest of the canonical scenario JSON (:func:`scenario_key`) and the relaxation. The compiled
+:class:`~core.analysis.Analysis` (mutable: a solve writes its CVXPY parameters) is not kept per
+session: a cached function that has to solve checks one out of the server's bounded
+:data:`MODELS` pool (:mod:`core.pool`), keyed by the scenario's structure (node and workload
+ids), and returns it when done; a cache hit touches no model at all.
 
 Widgets that show the scenario use keys from :func:`widget_key`: :func:`set_scenario` bumps a
 revision so that, after an upload, a reset or a table edit, every such widget starts again from
@@ -47,24 +50,38 @@ from core.frontier_view import EXACT_AT_ONCE_MAX_BREAKPOINTS, coarse_budgets_ms,
 from core.inputs import ModelInputs
 from core.metrics import break_even
 from core.model import SolveError
-from core.scenario import Scenario, ScenarioError, update_scenario
-from core.share import LinkError, ShareState, apply_state, decode_state, encode_state, scenario_changes
+from core.pool import DEFAULT_CAPACITY, ModelPool
+from core.scenario import Scenario, ScenarioError, load_scenario, update_scenario, with_budgets_ms
+from core.distributed import ENV_SCHEDULER, dask_client
+from core.sweep import IN_PROCESS, LOCAL_CLUSTER_MIN_DRAWS, SweepResult, sweep_iter
+from core.share import (CompareLinkError, LinkError, ShareState, apply_state, decode_state, encode_state,
+                        scenario_changes)
 from core.solution import Solution
 from pages.common import datafiles, worldmap
-from pages.common.datafiles import world_geojson
+from pages.common.datafiles import world_outline
 
 # url path of each page (st.Page url_path, equal to the file stem: see app.py)
-PAGES = ("explorer", "frontier", "layers", "break_even", "frictions", "data", "physical", "presentation", "model")
+PAGES = ("explorer", "frontier", "robustness", "layers", "break_even", "frictions", "compare", "data", "physical",
+         "presentation", "model")
 DEFAULT_PAGE = "explorer"
 SCENARIO_ENV = "ELF_SCENARIO"   # optional server-side file in the place of the shipped default
 CACHE_ENTRIES = 32
+MODEL_POOL_ENV = "ELF_MODEL_POOL"   # how many compiled models the server keeps (default 4)
 
 _INIT, _DEFAULT, _BASE, _SC, _RELAX = "elf_init", "elf_default", "elf_base", "elf_scenario", "elf_relax"
 _CATALOGUE, _PICK, _SERVER_FILE = "elf_catalogue", "elf_pick", "elf_server_file"
-_PAGE, _LINK_PAGE, _REV, _AN = "elf_page", "elf_link_page", "elf_rev", "elf_analysis"
+_PAGE, _LINK_PAGE, _REV = "elf_page", "elf_link_page", "elf_rev"
 _MESSAGES, _NOTE, _LINK, _INPUTS, _JSON = "elf_messages", "elf_link_note", "elf_link", "elf_inputs", "elf_json"
 _LAST, _PREV, _INPUTS_KEY = "elf_last_result", "elf_previous_result", "elf_inputs_key"
 _DEFAULT_JSON = "elf_default_json"
+_PIN, _PIN_MEMO = "elf_pinned", "elf_pinned_memo"
+_SWEEP = "elf_sweep"
+
+
+results = st.cache_resource(max_entries=CACHE_ENTRIES, show_spinner=False)
+"""The cache of every result: one copy per server, shared by all sessions and handed out as is
+(``st.cache_data`` would unpickle a private copy on every call, losing the results' cached
+properties). Results are never modified in place: pages derive new frames from them."""
 
 
 def page_key(url_path: str) -> str:
@@ -75,7 +92,7 @@ def page_key(url_path: str) -> str:
 def _linked_scenario(cat: dict[str, catalogue.Entry], scenario_id: str) -> Scenario:
     """The shipped scenario a link names; an unknown id or an unreadable file is a LinkError."""
     try:
-        return catalogue.load(cat, scenario_id)
+        return load_shipped(cat, scenario_id)
     except ScenarioError as exc:
         if exc.field == "scenario":
             raise LinkError(f"the link's {exc}") from None
@@ -83,6 +100,31 @@ def _linked_scenario(cat: dict[str, catalogue.Entry], scenario_id: str) -> Scena
 
 
 # --- session --------------------------------------------------------------------------------
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _shipped(server_file: str) -> dict[str, catalogue.Entry]:
+    """The catalogue, read once per server: the shipped files do not change under a running
+    server (the reason it watches no files, .streamlit/config.toml)."""
+    return catalogue.shipped(default_path=Path(server_file) if server_file else None)
+
+
+@st.cache_resource(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _loaded(path: str, mtime_ns: int, size: int) -> Scenario:
+    return load_scenario(path)
+
+
+def load_shipped(cat: dict[str, catalogue.Entry], scenario_id: str) -> Scenario:
+    """:func:`core.catalogue.load`, read and validated once per server and file version (keyed
+    on the file's path, modification time and size): a session start costs no parsing."""
+    entry = cat.get(scenario_id) if isinstance(scenario_id, str) else None
+    try:
+        stat = entry.path.stat() if entry is not None else None
+    except OSError:
+        stat = None
+    if stat is None:
+        return catalogue.load(cat, scenario_id)      # raises the catalogue's own error
+    return _loaded(str(entry.path), stat.st_mtime_ns, stat.st_size)
+
 
 def init_session() -> None:
     """Set up the session on its first run: the default scenario, or the shipped scenario the link
@@ -96,13 +138,18 @@ def init_session() -> None:
     if ss.get(_INIT):
         return
     server_file = os.environ.get(SCENARIO_ENV)
-    cat = catalogue.shipped(default_path=Path(server_file) if server_file else None)
-    default = catalogue.load(cat, catalogue.DEFAULT_ID)   # a broken default raises ScenarioError: app.py shows it
+    cat = _shipped(server_file or "")
+    default = load_shipped(cat, catalogue.DEFAULT_ID)   # a broken default raises ScenarioError: app.py shows it
     sc, relax, page, messages, pick, reference = default, 0.0, None, [], catalogue.DEFAULT_ID, default
-    text = st.query_params.get("s")
+    pin, text = None, st.query_params.get("s")
     if text:
         try:
-            link = decode_state(text)
+            try:
+                link = decode_state(text)
+            except CompareLinkError as exc:       # scenario B is good: open it without A
+                link = exc.kept
+                messages.append(("warning", f"This link's comparison could not be used: {exc}. "
+                                            "Showing its scenario without the pinned scenario A."))
             if link.scenario != catalogue.DEFAULT_ID:
                 reference = _linked_scenario(cat, link.scenario)
             pick = link.scenario
@@ -111,8 +158,14 @@ def init_session() -> None:
             if link.page is not None and link.page not in PAGES:
                 raise LinkError(f"the link names no known page ({link.page[:40]!r})")
             page = link.page
+            if link.compare is not None:
+                try:
+                    pin = _linked_pin(cat, default, link.compare)
+                except LinkError as exc:
+                    messages.append(("warning", f"This link's pinned scenario A could not be used: {exc}. "
+                                                "Showing its scenario without A."))
         except LinkError as exc:
-            sc, relax, page, pick, reference = default, 0.0, None, catalogue.DEFAULT_ID, default
+            sc, relax, page, pick, reference, pin = default, 0.0, None, catalogue.DEFAULT_ID, default, None
             messages.append(("warning", f"This link could not be used: {exc}. "
                                         "Showing the default scenario instead."))
     ss[_CATALOGUE], ss[_SERVER_FILE] = cat, bool(server_file)
@@ -126,7 +179,14 @@ def init_session() -> None:
     ss[_REV] = 0
     ss[_MESSAGES] = messages
     ss[_NOTE] = None
+    ss[_PIN] = pin
     ss[_INIT] = True
+
+
+def _linked_pin(cat: dict[str, catalogue.Entry], default: Scenario, link: ShareState) -> "Pinned":
+    """The pinned scenario A of a link (its ``compare`` part), validated again; a LinkError says why not."""
+    reference = default if link.scenario == catalogue.DEFAULT_ID else _linked_scenario(cat, link.scenario)
+    return Pinned(link.scenario, reference, apply_state(reference, link), link.relax_ms, link.changes)
 
 
 def _leave_pages_directory_mode() -> None:
@@ -153,7 +213,7 @@ def _ss():
 
 
 def scenario_catalogue() -> dict[str, catalogue.Entry]:
-    """The scenarios on offer (:func:`core.catalogue.shipped`), by id, read once per session."""
+    """The scenarios on offer (:func:`core.catalogue.shipped`), by id."""
     return _ss()[_CATALOGUE]
 
 
@@ -185,12 +245,13 @@ def current_scenario() -> Scenario:
     return _ss()[_SC]
 
 
-def scenario_json() -> str:
-    """Canonical JSON of :func:`current_scenario` (the cache key), computed once per scenario."""
+def scenario_key() -> str:
+    """A digest of the canonical JSON of :func:`current_scenario` (computed once per scenario):
+    the cache key of every result of the current scenario."""
     ss, sc = _ss(), current_scenario()
     memo = ss.get(_JSON)
     if memo is None or memo[0] is not sc:
-        memo = (sc, sc.to_json())
+        memo = (sc, hashlib.blake2b(sc.to_json().encode(), digest_size=16).hexdigest())
         ss[_JSON] = memo
     return memo[1]
 
@@ -216,7 +277,7 @@ def pick_scenario(new_id: str) -> None:
     and :func:`previous_result` starts afresh. Raises ScenarioError (field ``scenario`` for an
     unknown id) and then changes nothing."""
     ss = _ss()
-    sc = catalogue.load(ss[_CATALOGUE], new_id)
+    sc = load_shipped(ss[_CATALOGUE], new_id)
     ss[_PICK], ss[_DEFAULT] = new_id, sc
     for key in (_LAST, _PREV):          # "Δ vs previous" never compares two scenarios
         ss.pop(key, None)
@@ -262,32 +323,95 @@ def set_relax_ms(value: float) -> None:
     _ss()[_RELAX] = max(0.0, float(value))
 
 
+@results
+def _inputs(sc_key: str, relax: float, _sc: Scenario) -> ModelInputs:
+    return relaxed_inputs(_sc, relax)
+
+
 def current_inputs() -> ModelInputs:
-    """Model inputs of the current scenario with every budget raised by :func:`relax_ms`."""
+    """Model inputs of the current scenario with every budget raised by :func:`relax_ms` (one
+    copy per server for every session on the same setting)."""
     ss = _ss()
-    key = (scenario_json(), relax_ms())
+    key = (scenario_key(), relax_ms())
     memo = ss.get(_INPUTS)
     if memo is None or memo[0] != key:
-        memo = (key, relaxed_inputs(current_scenario(), relax_ms()))
+        memo = (key, _inputs(*key, current_scenario()))
         ss[_INPUTS] = memo
     return memo[1]
 
 
-def analysis() -> Analysis:
-    """This session's compiled model (rebuilt only when node or workload ids change)."""
-    ss, sc = _ss(), current_scenario()
-    an = ss.get(_AN)
-    if an is None or not an.fits(sc):
-        an = Analysis(sc)
-        ss[_AN] = an
-    return an
+def _pool_size() -> int:
+    try:
+        return max(1, int(os.environ.get(MODEL_POOL_ENV, DEFAULT_CAPACITY)))
+    except ValueError:
+        return DEFAULT_CAPACITY
+
+
+MODELS = ModelPool(Analysis, _pool_size())
+"""The server's compiled models, shared by all sessions (see the module docstring)."""
+
+
+def structure(sc: Scenario) -> tuple:
+    """What a compiled model depends on: the node and workload ids, in order."""
+    return tuple(sc.node_ids), tuple(sc.workload_ids)
+
+
+@contextmanager
+def model(sc: Scenario) -> Iterator[Analysis]:
+    """A compiled model of ``sc``'s structure from :data:`MODELS`, for one computation."""
+    with MODELS.checkout(structure(sc), sc) as an:
+        yield an
+
+
+class PooledAnalysis:
+    """What the cached functions get as their ``_an`` argument: the compiled model of ``sc``'s
+    structure, checked out of :data:`MODELS` for the duration of each call (never held by a
+    session between reruns)."""
+
+    def __init__(self, sc: Scenario):
+        self.sc, self.key = sc, structure(sc)
+
+    def fits(self, sc: Scenario) -> bool:
+        return structure(sc) == self.key
+
+    @contextmanager
+    def checkout(self) -> Iterator[Analysis]:
+        with MODELS.checkout(self.key, self.sc) as an:
+            yield an
+
+    def _call(self, method: str, *args, **kwargs):
+        with self.checkout() as an:
+            return getattr(an, method)(*args, **kwargs)
+
+    def solve(self, inp: ModelInputs) -> Solution:
+        return self._call("solve", inp)
+
+    def local(self, inp: ModelInputs) -> Solution:
+        return self._call("local", inp)
+
+    def headline(self, inp: ModelInputs, sol: Solution | None = None, local: Solution | None = None) -> dict:
+        return self._call("headline", inp, sol, local)
+
+    def frontier(self, inp: ModelInputs, budgets_ms=None, workload: str | None = None, progress=None) -> pd.DataFrame:
+        return self._call("frontier", inp, budgets_ms, workload, progress=progress)
+
+    def waterfall(self, inp: ModelInputs, frictions=None) -> pd.DataFrame:
+        return self._call("waterfall", inp, frictions)
+
+    def layers(self, inp: ModelInputs, sol: Solution | None = None) -> pd.DataFrame:
+        return self._call("layers", inp, sol)
+
+
+def analysis() -> PooledAnalysis:
+    """The current scenario's model, as the cached functions take it (:class:`PooledAnalysis`)."""
+    return PooledAnalysis(current_scenario())
 
 
 def model_is_ready() -> bool:
-    """Whether the compiled model fits the current scenario (False after a switch of scenario or an
-    upload with other regions: then :func:`prepare` builds it)."""
-    an = _ss().get(_AN)
-    return an is not None and an.fits(current_scenario())
+    """Whether the server holds a compiled model of the current scenario's structure (False on a
+    fresh server, after a switch of scenario or an upload with other regions: then
+    :func:`prepare` builds one)."""
+    return structure(current_scenario()) in MODELS.idle_keys()
 
 
 def prepare() -> None:
@@ -330,27 +454,27 @@ def show_messages() -> None:
 
 # --- results (cached; keyed on the scenario JSON and the relaxation) ---------------------------
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _solution(sc_json: str, relax: float, _an: Analysis, _inp: ModelInputs) -> Solution:
+@results
+def _solution(sc_key: str, relax: float, _an: Analysis, _inp: ModelInputs) -> Solution:
     return _an.solve(_inp)
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+@results
 def _local(inputs_key: str, _an: Analysis, _inp: ModelInputs) -> Solution:
     return _an.local(_inp)   # every budget 0 ms: the same for any budgets (inputs_key leaves them out)
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _headline(sc_json: str, relax: float, _an: Analysis, _inp: ModelInputs) -> dict:
-    return _an.headline(_inp, _solution(sc_json, relax, _an, _inp), _local(inputs_key(), _an, _inp))
+@results
+def _headline(sc_key: str, relax: float, _an: Analysis, _inp: ModelInputs) -> dict:
+    return _an.headline(_inp, _solution(sc_key, relax, _an, _inp), _local(inputs_key(), _an, _inp))
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _frontier(sc_json: str, relax: float, workload, budgets, _an: Analysis, _inp: ModelInputs,
+@results
+def _frontier(sc_key: str, relax: float, workload, budgets, _an: Analysis, _inp: ModelInputs,
               _progress: Callable[[float], None] | None = None) -> pd.DataFrame:
     df = _an.frontier(_inp, None if budgets is None else list(budgets), workload, progress=_progress)
     if budgets is None:
-        _EXACT_READY[_ready_key(sc_json, relax, workload)] = None
+        _EXACT_READY[_ready_key(sc_key, relax, workload)] = None
         while len(_EXACT_READY) > 4 * CACHE_ENTRIES:
             _EXACT_READY.pop(next(iter(_EXACT_READY)))
     return df
@@ -358,11 +482,11 @@ def _frontier(sc_json: str, relax: float, workload, budgets, _an: Analysis, _inp
 
 _EXACT_READY: dict[tuple, None] = {}
 """The :func:`_ready_key` of the exact frontiers computed in this process, oldest first: what
-:func:`exact_frontier_ready` reads (``st.cache_data`` cannot be asked without computing)."""
+:func:`exact_frontier_ready` reads (a Streamlit cache cannot be asked without computing)."""
 
 
-def _ready_key(sc_json: str, relax: float, workload: str | None) -> tuple:
-    return hashlib.blake2b(sc_json.encode(), digest_size=16).hexdigest(), relax, workload
+def _ready_key(sc_key: str, relax: float, workload: str | None) -> tuple:
+    return sc_key, relax, workload
 
 
 def _without_budgets_key(inp: ModelInputs) -> str:
@@ -377,7 +501,7 @@ def _without_budgets_key(inp: ModelInputs) -> str:
     return digest.hexdigest()
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+@results
 def _breakpoints(inputs_key: str, workload, legal: bool, _inp: ModelInputs) -> tuple[int, float]:
     points = breakpoints_ms(_inp if legal else _inp.with_frictions(legal=False), workload)
     return len(points), float(points.max()) if len(points) else 0.0
@@ -395,26 +519,28 @@ def inputs_key() -> str:
 
 def _breakpoint_summary(workload: str | None, legal: bool = True) -> tuple[int, float]:
     """(number of breakpoints, the last [ms]) of the current inputs (``legal=False``: residency ignored)."""
-    return _breakpoints(inputs_key(), workload, legal, current_inputs())
+    key = inputs_key()
+    return memo(f"breakpoints_{workload}_{legal}", (key,),
+                lambda: _breakpoints(key, workload, legal, current_inputs()))
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _waterfall(sc_json: str, relax: float, _an: Analysis, _inp: ModelInputs) -> pd.DataFrame:
+@results
+def _waterfall(sc_key: str, relax: float, _an: Analysis, _inp: ModelInputs) -> pd.DataFrame:
     return _an.waterfall(_inp)
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _layers(sc_json: str, relax: float, _an: Analysis, _inp: ModelInputs) -> pd.DataFrame:
-    return _an.layers(_inp, _solution(sc_json, relax, _an, _inp))
+@results
+def _layers(sc_key: str, relax: float, _an: Analysis, _inp: ModelInputs) -> pd.DataFrame:
+    return _an.layers(_inp, _solution(sc_key, relax, _an, _inp))
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _break_even(sc_json: str, relax: float, workload: str, _inp: ModelInputs) -> pd.DataFrame:
+@results
+def _break_even(sc_key: str, relax: float, workload: str, _inp: ModelInputs) -> pd.DataFrame:
     return break_even(_inp, workload)
 
 
 def _args():
-    return scenario_json(), relax_ms(), analysis(), current_inputs()
+    return scenario_key(), relax_ms(), analysis(), current_inputs()
 
 
 def solution() -> Solution:
@@ -432,7 +558,7 @@ def headline() -> dict:
 
 def _remember(h: dict) -> None:
     ss = _ss()
-    key = (scenario_json(), relax_ms())
+    key = (scenario_key(), relax_ms())
     last = ss.get(_LAST)
     if last is not None and last[0] == key:
         return
@@ -449,26 +575,33 @@ def previous_result() -> tuple[Scenario, float, dict] | None:
     return None if prev is None else (prev[1], prev[2], prev[3])
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _binding_frictions(sc_json: str, relax: float, _an: Analysis, _inp: ModelInputs, _base: Solution) -> pd.DataFrame:
-    return binding_frictions(_an.sweeper, _inp, _base)
+@results
+def _binding_frictions(sc_key: str, relax: float, _an: Analysis, _inp: ModelInputs, _base: Solution) -> pd.DataFrame:
+    with _an.checkout() as an:
+        return binding_frictions(an.sweeper, _inp, _base)
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _latency_value(sc_json: str, relax: float, step_ms: float, _an: Analysis, _inp: ModelInputs,
+@results
+def _latency_value(sc_key: str, relax: float, step_ms: float, _an: Analysis, _inp: ModelInputs,
                    _base: Solution) -> pd.DataFrame:
-    return latency_value(_an.sweeper, _inp, step_ms, _base)
+    with _an.checkout() as an:
+        return latency_value(an.sweeper, _inp, step_ms, _base)
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _data_basis(sc_json: str, default_json: str, sources_path: str, _sc: Scenario, _default: Scenario,
+@results
+def _data_basis(sc_key: str, default_key: str, sources_path: str, _sc: Scenario, _default: Scenario,
                 _sources: pd.DataFrame) -> pd.DataFrame:
     return data_basis(_sc, _default, _sources)
 
 
+@results
+def _full_regions(sc_key: str, relax: float, _sol: Solution) -> pd.DataFrame:
+    return full_regions(_sol)
+
+
 def full_regions_df() -> pd.DataFrame:
     """Regions at capacity with their capacity shadow prices (:func:`core.binding.full_regions`)."""
-    return full_regions(solution())
+    return _full_regions(scenario_key(), relax_ms(), solution())
 
 
 def binding_frictions_df() -> pd.DataFrame:
@@ -496,19 +629,33 @@ class SerializedDeck:
         return self.json_text
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _maps(sc_json: str, relax: float, colour_by: str, shown: tuple, widths_px: tuple, _sc: Scenario,
-          _sol: Solution) -> tuple[list, str]:
-    decks, text = worldmap.map_decks(_sc, _sol, world_geojson(), colour_by, widths_px, workloads=list(shown))
-    return [(SerializedDeck(deck.to_json(), deck._tooltip if isinstance(deck._tooltip, dict) else None), height)
-            for deck, height in decks], text
+@dataclass(frozen=True)
+class MapView:
+    """Everything the Explorer draws of its map for one result: the decks, one
+    (:class:`SerializedDeck`, height px) per map width, their plain-language description, the
+    legend (HTML) and the sentence on what the map leaves out ("" when nothing)."""
+
+    decks: list
+    description: str
+    legend_html: str
+    hidden_note: str
 
 
-def maps(colour_by: str, shown: Iterable[str], widths_px: Iterable[float]) -> tuple[list, str]:
-    """The Explorer's world maps, one (:class:`SerializedDeck`, height px) per map width [px], and
-    their plain-language description; built once per result and choice of colouring and classes
-    (tab switches and other reruns reuse them)."""
-    return _maps(scenario_json(), relax_ms(), colour_by, tuple(shown), tuple(float(w) for w in widths_px),
+@results
+def _maps(sc_key: str, relax: float, colour_by: str, shown: tuple, widths_px: tuple, _sc: Scenario,
+          _sol: Solution) -> MapView:
+    decks, text = worldmap.map_decks(_sc, _sol, world_outline(), colour_by, widths_px, workloads=list(shown))
+    return MapView([(SerializedDeck(deck.to_json(), deck._tooltip if isinstance(deck._tooltip, dict) else None), height)
+                    for deck, height in decks], text,
+                   worldmap.legend_html(_sc, _sol, colour_by, full_regions(_sol)),
+                   worldmap.hidden_corridors_note(_sc, _sol, list(shown)))
+
+
+def maps(colour_by: str, shown: Iterable[str], widths_px: Iterable[float]) -> MapView:
+    """The Explorer's world maps for the current result (:class:`MapView`), built once per result
+    and choice of colouring and classes, for every session (tab switches and other reruns reuse
+    them)."""
+    return _maps(scenario_key(), relax_ms(), colour_by, tuple(shown), tuple(float(w) for w in widths_px),
                  current_scenario(), solution())
 
 
@@ -530,11 +677,11 @@ def data_basis_df() -> pd.DataFrame:
     the picked scenario and its table of sources)."""
     ss, default = _ss(), default_scenario()
     memo = ss.get(_DEFAULT_JSON)
-    if memo is None or memo[0] is not default:      # its JSON once per picked scenario, not per rerun
-        memo = (default, default.to_json())
+    if memo is None or memo[0] is not default:      # its digest once per picked scenario, not per rerun
+        memo = (default, hashlib.blake2b(default.to_json().encode(), digest_size=16).hexdigest())
         ss[_DEFAULT_JSON] = memo
     path = str(scenario_catalogue()[scenario_id()].sources)
-    return _data_basis(scenario_json(), memo[1], path, current_scenario(), default, sources_table())
+    return _data_basis(scenario_key(), memo[1], path, current_scenario(), default, sources_table())
 
 
 def frontier_df(workload: str | None = None, budgets: Iterable[float] | None = None,
@@ -553,7 +700,7 @@ def _frontier_key(workload: str | None) -> tuple[str, float]:
     neither the budgets nor the relaxation (a budget slider's move finds it in the cache)."""
     if workload is None:
         return "inputs " + inputs_key(), 0.0
-    return scenario_json(), relax_ms()
+    return scenario_key(), relax_ms()
 
 
 def breakpoint_count(workload: str | None = None) -> int:
@@ -643,7 +790,245 @@ def layers_df() -> pd.DataFrame:
 
 def break_even_df(workload: str) -> pd.DataFrame:
     """Relocation break-even of every pair for one class (:func:`core.metrics.break_even`)."""
-    return _break_even(scenario_json(), relax_ms(), workload, current_inputs())
+    return _break_even(scenario_key(), relax_ms(), workload, current_inputs())
+
+
+# --- uncertainty sweeps (the Robustness page) --------------------------------------------------
+
+def sweep_scenario() -> Scenario:
+    """The scenario a sweep of the current setting draws from: the current scenario with every
+    class's budget raised by :func:`relax_ms` (what :func:`current_inputs` solves), so a sweep's
+    undrawn point is the Explorer's result. An ``uncertainty`` entry on a budget draws the
+    budget itself, relaxation included only through its range."""
+    sc, relax = current_scenario(), relax_ms()
+    if not relax:
+        return sc
+    return memo("sweep_scenario", (sc, relax),
+                lambda: with_budgets_ms(sc, {w.id: w.latency_budget_ms + relax for w in sc.workloads}))
+
+
+def _close_client(held) -> None:
+    held[0].__exit__(None, None, None)
+
+
+@st.cache_resource(max_entries=1, show_spinner=False, validate=lambda held: held[1].status == "running",
+                   on_release=_close_client)
+def _dask_client(address: str):
+    """(context, client) of :func:`core.distributed.dask_client`, one per server process and
+    address (a LocalCluster sized to the machine when ``address`` is empty), kept open."""
+    context = dask_client(address or None)
+    return context, context.__enter__()
+
+
+def sweep_client(draws: int):
+    """The server's Dask client for a sweep of ``draws`` (the scheduler of
+    :data:`core.distributed.ENV_SCHEDULER` when set, else a LocalCluster from
+    :data:`core.sweep.LOCAL_CLUSTER_MIN_DRAWS` draws on), or None: this process."""
+    address = os.environ.get(ENV_SCHEDULER, "").strip()
+    if not address and draws < LOCAL_CLUSTER_MIN_DRAWS:
+        return None
+    return _dask_client(address)[1]
+
+
+class SweepStopped(Exception):
+    """A sweep that stopped before its last draw (its ``cancelled()`` turned True): not cached."""
+
+    def __init__(self, result: SweepResult):
+        super().__init__(f"stopped after {result.n_draws} of {result.n_requested} draws")
+        self.result = result
+
+
+def _outside_cache(fn, *args) -> None:
+    """``fn(*args)`` with its Streamlit elements kept out of the cache's element replay."""
+    from streamlit.runtime.caching.cached_message_replay import in_cached_function
+
+    token = in_cached_function.set(False)
+    try:
+        fn(*args)
+    finally:
+        in_cached_function.reset(token)
+
+
+@results
+def _sweep(sc_key: str, relax: float, draws: int, seed: int, budgets: tuple | None, _sc: Scenario, _client,
+           _on_batch, _progress, _cancelled) -> SweepResult:
+    last = None
+    progress = None if _progress is None else (lambda share: _outside_cache(_progress, share))
+    for last in sweep_iter(_sc, draws, seed, client=_client, scheduler=None if _client is not None else IN_PROCESS,
+                           progress=progress, cancelled=_cancelled, frontier_budgets_ms=budgets):
+        if _on_batch is not None:
+            _outside_cache(_on_batch, last)
+    if not last.complete:
+        raise SweepStopped(last)
+    return last
+
+
+@dataclass
+class SweepRecord:
+    """This session's latest sweep: the setting it swept (scenario key, relaxation), the request
+    (draws, seed, frontier budgets) and the draws done so far (updated after every batch, so a
+    run that a click interrupted, which stops a running script, keeps what it had done)."""
+
+    setting: tuple
+    request: tuple
+    result: SweepResult | None
+
+
+def sweep_result(draws: int, seed: int, frontier_budgets_ms=None, *, progress: Callable[[float], None] | None = None,
+                 on_batch: Callable[[SweepResult], None] | None = None,
+                 cancelled: Callable[[], bool] | None = None) -> SweepResult:
+    """The uncertainty sweep (:func:`core.sweep.sweep_iter`) of :func:`sweep_scenario`: ``draws``
+    draws with ``seed``, each draw's frontier at ``frontier_budgets_ms`` [ms] when given; in this
+    process below :data:`core.sweep.LOCAL_CLUSTER_MIN_DRAWS` draws, else on :func:`sweep_client`.
+    A complete sweep is cached for every session (keyed on the setting, draws, seed and budgets);
+    one stopped by ``cancelled()`` is not, and is returned as it stands. ``progress(share)`` and
+    ``on_batch(partial result)`` are called as batches finish (not on a cache hit). The result
+    becomes this session's :func:`session_sweep`. Raises ScenarioError (a time block, no
+    uncertain inputs) and core.distributed.SchedulerUnreachable."""
+    budgets = None if frontier_budgets_ms is None else tuple(float(b) for b in frontier_budgets_ms)
+    ss, setting = _ss(), (scenario_key(), relax_ms())
+    record = SweepRecord(setting, (int(draws), int(seed), budgets), None)
+    ss[_SWEEP] = record
+
+    def keep(partial: SweepResult) -> None:
+        record.result = partial
+        if on_batch is not None:
+            on_batch(partial)
+
+    try:
+        record.result = _sweep(*setting, int(draws), int(seed), budgets, sweep_scenario(), sweep_client(int(draws)),
+                               keep, progress, cancelled)
+    except SweepStopped as stop:
+        record.result = stop.result
+    return record.result
+
+
+def session_sweep() -> SweepRecord | None:
+    """This session's latest sweep if it swept the current setting and did at least one batch
+    (None otherwise); its result is incomplete when it was cancelled or interrupted."""
+    record = _ss().get(_SWEEP)
+    if record is None or record.setting != (scenario_key(), relax_ms()) or record.result is None:
+        return None
+    return record
+
+
+# --- the pinned scenario A (the Compare page) ---------------------------------------------------
+
+@dataclass(frozen=True)
+class Pinned:
+    """The Compare page's scenario A: the catalogue id it starts from, that scenario as shipped
+    (the reference of its ``changes``, dotted paths as in a link), the scenario itself and its
+    relaxation [ms]."""
+
+    scenario_id: str
+    reference: Scenario
+    scenario: Scenario
+    relax_ms: float
+    changes: dict
+
+
+def pinned() -> Pinned | None:
+    """The pinned scenario A, None when nothing is pinned."""
+    return _ss().get(_PIN)
+
+
+def pin_current() -> None:
+    """Pin the current scenario and relaxation as A (the current one stays, as B)."""
+    ss = _ss()
+    ss[_PIN] = Pinned(ss[_PICK], ss[_DEFAULT], current_scenario(), relax_ms(),
+                      scenario_changes(ss[_DEFAULT], current_scenario()))
+
+
+def unpin() -> None:
+    _ss()[_PIN] = None
+
+
+def swap_pinned() -> None:
+    """A becomes the current scenario (with its picked scenario and relaxation) and the current
+    one is pinned as A; the widgets start again and "Δ vs previous" starts afresh."""
+    ss, a = _ss(), pinned()
+    if a is None:
+        return
+    pin_current()
+    ss[_PICK], ss[_DEFAULT], ss[_BASE], ss[_RELAX] = a.scenario_id, a.reference, a.reference, a.relax_ms
+    for key in (_LAST, _PREV):
+        ss.pop(key, None)
+    set_scenario(a.scenario)
+
+
+def _pinned_memo() -> tuple[Pinned, str, ModelInputs, str]:
+    """(A, the digest of its canonical JSON as :func:`scenario_key` writes it, its relaxed inputs,
+    their budget-free key), computed once per pin."""
+    ss, a = _ss(), pinned()
+    if a is None:
+        raise LookupError("no scenario is pinned as A")
+    memo = ss.get(_PIN_MEMO)
+    if memo is None or memo[0] is not a:
+        inp = relaxed_inputs(a.scenario, a.relax_ms)
+        memo = (a, hashlib.blake2b(a.scenario.to_json().encode(), digest_size=16).hexdigest(), inp,
+                _without_budgets_key(inp))
+        ss[_PIN_MEMO] = memo
+    return memo
+
+
+def _pinned_args():
+    a, key, inp, _ = _pinned_memo()
+    return key, a.relax_ms, PooledAnalysis(a.scenario), inp
+
+
+@results
+def _headline_of(sc_key: str, relax: float, local_key: str, _an: Analysis, _inp: ModelInputs) -> dict:
+    return _an.headline(_inp, _solution(sc_key, relax, _an, _inp), _local(local_key, _an, _inp))
+
+
+def pinned_key() -> str:
+    """The cache key of A's results (as :func:`scenario_key` is of the current scenario's)."""
+    return _pinned_memo()[1]
+
+
+def pinned_inputs() -> ModelInputs:
+    """A's model inputs with every budget raised by its relaxation."""
+    return _pinned_memo()[2]
+
+
+def pinned_solution() -> Solution:
+    """A's optimal placement (cached like :func:`solution`)."""
+    return _solution(*_pinned_args())
+
+
+def pinned_headline() -> dict:
+    """:meth:`core.analysis.Analysis.headline` of A (cached like :func:`headline`)."""
+    key, relax, an, inp = _pinned_args()
+    return _headline_of(key, relax, _pinned_memo()[3], an, inp)
+
+
+def pinned_waterfall_df() -> pd.DataFrame:
+    """A's friction waterfall (as :func:`waterfall_df`)."""
+    return _waterfall(*_pinned_args())
+
+
+def pinned_breakpoint_count() -> int:
+    """How many breakpoints A's exact uniform frontier has (as :func:`breakpoint_count`)."""
+    _, _, inp, key = _pinned_memo()
+    return _breakpoints(key, None, True, inp)[0]
+
+
+def pinned_frontier_coarse() -> bool:
+    """Whether A's uniform frontier is drawn at :func:`~core.frontier_view.coarse_budgets_ms`
+    budgets: the rule of :func:`draws_coarse_first`, for good (A's exact frontier of more
+    breakpoints is drawn only when this process computed it, e.g. while A was the current one)."""
+    key = _pinned_memo()[3]
+    ready = _ready_key("inputs " + key, 0.0, None) in _EXACT_READY
+    return not ready and coarse_first(pinned_breakpoint_count(), EXACT_AT_ONCE_MAX_BREAKPOINTS)
+
+
+def pinned_frontier_df(progress: Callable[[float], None] | None = None) -> pd.DataFrame:
+    """A's uniform frontier: exact, or at coarse budgets when :func:`pinned_frontier_coarse`."""
+    _, _, inp, key = _pinned_memo()
+    budgets = tuple(float(b) for b in coarse_budgets_ms(_breakpoints(key, None, True, inp)[1])) \
+        if pinned_frontier_coarse() else None
+    return _frontier("inputs " + key, 0.0, None, budgets, PooledAnalysis(_pinned_memo()[0].scenario), inp,
+                     progress)
 
 
 # --- the link ----------------------------------------------------------------------------------
@@ -655,12 +1040,31 @@ def pending_link_page() -> str | None:
     return page or None
 
 
-def link_state(page: str | None = None) -> str:
-    """The ``?s=`` value of the current state (raises :class:`core.share.LinkError` when too big)."""
-    ss = _ss()
-    changes = scenario_changes(ss[_DEFAULT], current_scenario())
+def _same(a: Any, b: Any) -> bool:
+    return a is b or (isinstance(a, (str, int, float, type(None))) and type(a) is type(b) and a == b)
+
+
+def memo(name: str, key: tuple, compute: Callable[[], Any]) -> Any:
+    """``compute()``, kept in the session while ``key`` stays the same (objects compared by
+    identity, plain values by equality): work that follows from the session's state alone (the
+    link's changes, the edits since the previous setting) is done once per change, not per rerun."""
+    ss, slot = _ss(), f"elf_memo_{name}"
+    held = ss.get(slot)
+    if held is None or len(held[0]) != len(key) or not all(map(_same, held[0], key)):
+        held = (key, compute())
+        ss[slot] = held
+    return held[1]
+
+
+def link_state(page: str | None = None, with_pinned: bool = True) -> str:
+    """The ``?s=`` value of the current state, with the pinned scenario A unless ``with_pinned``
+    is False (raises :class:`core.share.LinkError` when too big)."""
+    ss, sc = _ss(), current_scenario()
+    changes = memo("link_changes", (ss[_DEFAULT], sc), lambda: scenario_changes(ss[_DEFAULT], sc))
+    a = pinned() if with_pinned else None
+    compare = None if a is None else ShareState(scenario=a.scenario_id, changes=a.changes, relax_ms=a.relax_ms)
     return encode_state(ShareState(scenario=ss[_PICK], changes=changes, relax_ms=relax_ms(),
-                                   page=page_key(page or ss[_PAGE])))
+                                   page=page_key(page or ss[_PAGE]), compare=compare))
 
 
 def sync_link(page: str) -> None:
@@ -671,16 +1075,25 @@ def sync_link(page: str) -> None:
     """
     ss = _ss()
     ss[_PAGE] = page_key(page)
+    note = None
     try:
         text = link_state(page)
     except LinkError as exc:
-        ss[_NOTE] = (f"This state is too big for a link ({exc}). Download the scenario on the "
-                     "Data page and share the file instead.")
-        ss[_LINK] = None
-        if "s" in st.query_params:
-            del st.query_params["s"]
-        return
-    ss[_NOTE] = None
+        text = None
+        if pinned() is not None:              # B alone may still fit
+            try:
+                text = link_state(page, with_pinned=False)
+                note = f"The link leaves out the pinned scenario A: with it, it would be too big ({exc})."
+            except LinkError:
+                pass
+        if text is None:
+            ss[_NOTE] = (f"This state is too big for a link ({exc}). Download the scenario on the "
+                         "Data page and share the file instead.")
+            ss[_LINK] = None
+            if "s" in st.query_params:
+                del st.query_params["s"]
+            return
+    ss[_NOTE] = note
     ss[_LINK] = text
     if st.query_params.get("s") != text:
         st.query_params["s"] = text
