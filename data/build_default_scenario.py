@@ -8,7 +8,8 @@ of published figures, or a figure recalled without the primary document at hand)
     .venv/bin/python data/build_default_scenario.py [--out DIR]
 
 to write DIR/data/{regions,workloads,demand,rtt_pairs}.csv, DIR/data/world_countries.geojson,
-DIR/data/hvdc_reference.json and DIR/scenarios/default.json (DIR defaults to the repository).
+DIR/data/hvdc_reference.json, DIR/scenarios/default.json and the map's outline as the app serves
+it, DIR/static/world_countries_3x.geojson (DIR defaults to the repository).
 The output is deterministic: re-running it reproduces the files byte for byte.
 """
 from __future__ import annotations
@@ -802,6 +803,19 @@ def geojson_text(collection: dict) -> str:
     return '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"
 
 
+def world_copies(collection: dict, shifts_deg: tuple[float, ...] = (-360.0, 0.0, 360.0)) -> dict:
+    """Every country at each longitude shift [°]: the map's outline, served as a static file
+    (``static/world_countries_3x.geojson``), so that a view framed across ±180° lies on land
+    wherever its regions are drawn (pages/common/worldmap.py)."""
+    def shifted(geometry: dict, dlon: float) -> dict:
+        polys = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+        return {"type": "MultiPolygon",
+                "coordinates": [[[[round(x + dlon, 2), y] for x, y in ring] for ring in poly] for poly in polys]}
+    return {"type": "FeatureCollection",
+            "features": [{"type": "Feature", "properties": f["properties"], "geometry": shifted(f["geometry"], d)}
+                         for d in shifts_deg for f in collection["features"]]}
+
+
 def build_outputs() -> dict[str, str]:
     """Relative path → text of every file this script writes."""
     demand = demand_rows()
@@ -811,13 +825,15 @@ def build_outputs() -> dict[str, str]:
     scenario = scenario_dict(regions, workloads, demand, rtt)
     parse_scenario(scenario)  # fails loudly if the scenario breaks MODEL.md
     topology = json.loads((RAW / "world_countries_110m.topo.json").read_text(encoding="utf-8"))
+    world = world_geojson(topology)
     return {
         "data/regions.csv": csv_text(regions),
         "data/workloads.csv": csv_text(workloads),
         "data/demand.csv": csv_text(demand),
         "data/rtt_pairs.csv": csv_text(rtt),
         "data/hvdc_reference.json": json_text(hvdc_reference()),
-        "data/world_countries.geojson": geojson_text(world_geojson(topology)),
+        "data/world_countries.geojson": geojson_text(world),
+        "static/world_countries_3x.geojson": geojson_text(world_copies(world)),
         "scenarios/default.json": json_text(scenario),
     }
 

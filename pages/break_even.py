@@ -22,7 +22,7 @@ LARGE_NODES = 50            # above this many regions the heatmap opens on the t
 
 
 @st.cache_data(max_entries=state.CACHE_ENTRIES, show_spinner=False)
-def relocatable_shares(sc_json: str, relax: float, tau_max: float, n_taus: int, workload: str,
+def relocatable_shares(sc_key: str, relax: float, tau_max: float, n_taus: int, workload: str,
                        _inp: ModelInputs) -> pd.DataFrame:
     """One class's RID over τ = 0…tau_max (n_taus prices) at its current budget
     (:func:`core.metrics.relocatable_share_grid`), cached on the scenario, relaxation, τ range and class;
@@ -205,7 +205,7 @@ if large and not st.toggle("Draw the carbon-price chart", key="be_carbon_on",
                                 f"{len(sc.workload_ids)} classes, every region pair each), so it is drawn on request."):
     st.caption("Switch on to draw each class's relocatable share of demand (RID) across carbon prices.")
     st.stop()
-key = (state.scenario_json(), state.relax_ms(), float(tau_max), 61)
+key = (state.scenario_key(), state.relax_ms(), float(tau_max), 61)
 bar = st.progress(0.0, text="Relocatable share across carbon prices…") if large else None
 parts = []
 for i, w in enumerate(sc.workload_ids):

@@ -96,7 +96,7 @@ previous = state.previous_result()
 if previous is not None:
     prev_sc, prev_relax, prev_h = previous
     d = headline_delta(prev_h, h)
-    edits = edit_lines(prev_sc, sc)
+    edits = list(state.memo("explorer_edits", (prev_sc, sc), lambda: edit_lines(prev_sc, sc)))
     if prev_relax != state.relax_ms():
         edits.append(f"relaxation {fmt_ms(prev_relax)} → {fmt_ms(state.relax_ms())}")
     with st.container(border=True, key="explorer_delta"):
@@ -120,16 +120,15 @@ if len(unserved):
 st.subheader("Where the inference runs")
 colour_by = st.session_state.get("explorer_colour_by") or "price"
 shown = st.session_state.get(ARCS_KEY, sc.workload_ids)
-decks, description = state.maps(colour_by, shown, (WIDE_MAP_PX, NARROW_MAP_PX))
+view = state.maps(colour_by, shown, (WIDE_MAP_PX, NARROW_MAP_PX))
 with st.container(key="explorer_map"):
-    for name, (map_deck, height_px) in zip(("wide", "narrow"), decks):
+    for name, (map_deck, height_px) in zip(("wide", "narrow"), view.decks):
         with st.container(key=f"explorer_map_{name}"):
-            st.pydeck_chart(map_deck, height=height_px, alt=description)
-st.markdown(worldmap.legend_html(sc, sol, colour_by, full), unsafe_allow_html=True)
-st.caption(description)
-hidden_note = worldmap.hidden_corridors_note(sc, sol, shown)
-if hidden_note:
-    st.caption(hidden_note)
+            st.pydeck_chart(map_deck, height=height_px, alt=view.description)
+st.markdown(view.legend_html, unsafe_allow_html=True)
+st.caption(view.description)
+if view.hidden_note:
+    st.caption(view.hidden_note)
 st.segmented_control(
     "Colour regions by", list(worldmap.COLOUR_BY), format_func=worldmap.COLOUR_BY.get, default="price",
     key="explorer_colour_by",
@@ -211,27 +210,30 @@ with numbers_tab:
                "under What binds; the frontier of every budget is on the Frontier page.")
 
 with placement_tab:
-    only_moved = st.toggle("Only relocated work", value=True, key="explorer_only_moved",
-                           help="Hide the work that runs at its own service node.")
-    table = sol.placement
-    if only_moved:
-        table = table[table["service"] != table["compute"]]
-    table = table.sort_values("mw", ascending=False)
-    st.caption(f"{len(table):,} flows · {fmt_mw(table['mw'].sum())}")
-    shown_table = table[["service", "compute", "workload", "mw", "rtt_ms", "layer", "cost_usd"]].assign(
-        workload=table["workload"].map(wl_names).fillna(table["workload"]), cost_usd=table["cost_usd"] / 1e6)
-    st.dataframe(
-        shown_table, hide_index=True,
-        height=min(420, 38 + 35 * max(len(table), 1)),
-        column_config={
-            "service": st.column_config.TextColumn("Service node", help="Where the requests enter"),
-            "compute": st.column_config.TextColumn("Compute node", help="Where they run"),
-            "workload": st.column_config.TextColumn("Workload class"),
-            "mw": st.column_config.NumberColumn("IT power (MW)", format="%.1f"),
-            "rtt_ms": st.column_config.NumberColumn("Round trip (ms)", format="%.1f"),
-            "layer": st.column_config.TextColumn("Layer", help="local (at home), regional (round trip within the "
-                                                               "regional threshold) or energy-oriented (further away)"),
-            "cost_usd": st.column_config.NumberColumn(f"Cost ($M {period_label(hours)})", format="%.1f",
-                                                      help="Energy bought at the compute node plus egress and "
-                                                           "migration fees for this flow, $ million"),
-        })
+    if placement_tab.open is not False:           # a table of every flow: only while the tab is open
+        only_moved = st.toggle("Only relocated work", value=True, key="explorer_only_moved",
+                               help="Hide the work that runs at its own service node.")
+        table = sol.placement
+        if only_moved:
+            table = table[table["service"] != table["compute"]]
+        table = table.sort_values("mw", ascending=False)
+        st.caption(f"{len(table):,} flows · {fmt_mw(table['mw'].sum())}")
+        shown_table = table[["service", "compute", "workload", "mw", "rtt_ms", "layer", "cost_usd"]].assign(
+            workload=table["workload"].map(wl_names).fillna(table["workload"]), cost_usd=table["cost_usd"] / 1e6)
+        st.dataframe(
+            shown_table, hide_index=True,
+            height=min(420, 38 + 35 * max(len(table), 1)),
+            column_config={
+                "service": st.column_config.TextColumn("Service node", help="Where the requests enter"),
+                "compute": st.column_config.TextColumn("Compute node", help="Where they run"),
+                "workload": st.column_config.TextColumn("Workload class"),
+                "mw": st.column_config.NumberColumn("IT power (MW)", format="%.1f"),
+                "rtt_ms": st.column_config.NumberColumn("Round trip (ms)", format="%.1f"),
+                "layer": st.column_config.TextColumn("Layer", help="local (at home), regional (round trip within the "
+                                                                   "regional threshold) or energy-oriented (further away)"),
+                "cost_usd": st.column_config.NumberColumn(f"Cost ($M {period_label(hours)})", format="%.1f",
+                                                          help="Energy bought at the compute node plus egress and "
+                                                               "migration fees for this flow, $ million"),
+            })
+    else:
+        st.caption("Open this tab to see every flow of the placement.")

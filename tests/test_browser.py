@@ -56,6 +56,7 @@ PAGES = {
     "layers": ("layers", [PLOT]),
     "break_even": ("break-even", [PLOT]),
     "frictions": ("frictions", [PLOT]),
+    "compare": ("compare", ['[data-testid="stButton"]']),  # nothing pinned: it says how to start
     "data": ("data", [TABLE]),
     "physical": ("physical", [PLOT]),
     "presentation": ("relocatable", [METRIC]),          # the title slide: numbers, no chart
@@ -119,6 +120,7 @@ class Session:
     def __init__(self, browser, base: str, viewport=VIEW):
         self.base = base
         self.blocked: list[str] = []
+        self.requested: list[str] = []
         self.page_errors: list[str] = []
         self.context = browser.new_context(viewport=viewport)
         self.context.add_init_script(RECORDER_JS)
@@ -127,6 +129,7 @@ class Session:
     def _route(self, route):
         url = route.request.url
         if url.startswith(self.base + "/") or url == self.base:
+            self.requested.append(url)
             route.continue_()
         else:
             self.blocked.append(url)
@@ -244,6 +247,9 @@ def test_map_canvas_is_drawn(first_visit):
             break
         page.wait_for_timeout(250)
     assert stats["colours"] > 50 and stats["stddev"] > 10, f"the map canvas looks blank: {stats}"
+    # the country outline comes from the server's static file, once, not inside every rerun's map
+    outline = [u for u in first_visit["session"].requested if u.endswith("/app/static/world_countries_3x.geojson")]
+    assert outline, "the map did not load its country outline"
     SHOTS.mkdir(parents=True, exist_ok=True)
     shoot_at_every_size(page, DEFAULT_PAGE)                                 # the default view, unchanged
     first_visit["session"].check()

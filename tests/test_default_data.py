@@ -22,7 +22,8 @@ CONTINENTS = {"North America", "South America", "Europe", "Africa", "Asia", "Oce
 EU_EEA = {"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
           "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO"}
 BUILT = ("data/regions.csv", "data/workloads.csv", "data/demand.csv", "data/rtt_pairs.csv",
-         "data/hvdc_reference.json", "data/world_countries.geojson", "scenarios/default.json")
+         "data/hvdc_reference.json", "data/world_countries.geojson", "static/world_countries_3x.geojson",
+         "scenarios/default.json")
 
 
 def read_csv(name: str) -> list[dict]:

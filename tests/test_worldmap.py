@@ -212,3 +212,25 @@ def test_world_copies_shift_whole_polygons():
     assert out[0]["geometry"]["coordinates"] == [[[[240, 30], [260, 30], [260, 40], [240, 30]]]]
     both = worldmap.world_copies(geo, -130.0, 300.0)["features"]
     assert len(both) == 2
+
+
+def test_the_served_outline_holds_every_country_at_three_longitudes_and_the_map_names_it(monkeypatch):
+    """static/world_countries_3x.geojson (what the browser fetches) = data/world_countries.geojson at
+    −360°, 0 and +360°; with static serving on, the map's countries layer is that file's URL."""
+    from pages.common import datafiles
+
+    served = json.loads((datafiles.STATIC / datafiles.OUTLINE_FILE).read_text(encoding="utf-8"))
+    feats = GEO["features"]
+    assert len(served["features"]) == 3 * len(feats)
+    for k, dlon in enumerate((-360.0, 0.0, 360.0)):
+        for f, g in zip(feats, served["features"][k * len(feats):(k + 1) * len(feats)]):
+            assert g["properties"] == f["properties"]
+            first = f["geometry"]["coordinates"] if f["geometry"]["type"] == "MultiPolygon" else [f["geometry"]["coordinates"]]
+            x, y = first[0][0][0]
+            assert g["geometry"]["coordinates"][0][0][0] == [round(x + dlon, 2), y]
+    monkeypatch.setattr(datafiles.st, "get_option", lambda name: name == "server.enableStaticServing")
+    url = datafiles.world_outline()
+    assert url == "app/static/world_countries_3x.geojson"
+    sc = default_scenario()
+    deck = json.loads(worldmap.deck(sc, solve_scenario(sc), url).to_json())
+    assert layer(deck, "countries")["data"] == url

@@ -26,6 +26,20 @@ def world_geojson() -> dict | None:
     return geo
 
 
+STATIC = DATA.parent / "static"
+OUTLINE_FILE = "world_countries_3x.geojson"   # built by data/build_default_scenario.py
+
+
+def world_outline() -> dict | str | None:
+    """What the maps draw the countries from: the URL of ``static/world_countries_3x.geojson``
+    (every country at −360°, 0 and +360°, fetched once by the browser and cached) when the server
+    serves ``static/`` (``server.enableStaticServing``, .streamlit/config.toml), else the outline
+    itself (:func:`world_geojson`), which then rides in every map's JSON."""
+    if st.get_option("server.enableStaticServing") and (STATIC / OUTLINE_FILE).is_file():
+        return f"app/static/{OUTLINE_FILE}"
+    return world_geojson()
+
+
 @st.cache_data(max_entries=4, show_spinner=False)
 def _csv(name: str) -> pd.DataFrame | None:
     try:

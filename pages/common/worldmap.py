@@ -623,7 +623,7 @@ def map_frame(sc: Scenario, sol: Solution, width_px: float, height_px: int | Non
     return MapFrame(cut, fit_view(lons, lats, width_px, height), int(height), ghosts)
 
 
-def deck(sc: Scenario, sol: Solution, geojson: dict | None, colour_by: str = "price",
+def deck(sc: Scenario, sol: Solution, geojson: dict | str | None, colour_by: str = "price",
          width_px: float = 760, workloads=None, frame: MapFrame | None = None, *,
          nodes: pd.DataFrame | None = None, arcs: pd.DataFrame | None = None,
          full: pd.DataFrame | None = None, groups: MapGroups | None = None) -> CompactDeck:
@@ -633,7 +633,9 @@ def deck(sc: Scenario, sol: Solution, geojson: dict | None, colour_by: str = "pr
     (``groups``, :func:`node_groups`). Pass what is already computed: ``full``
     (:func:`core.binding.full_regions`), ``groups``, and at ``frame.cut_lon`` ``nodes``
     (:func:`markers` coloured by ``colour_by``) and ``arcs`` (:func:`corridor_table` of
-    ``workloads`` between markers)."""
+    ``workloads`` between markers). ``geojson``: the country outlines (cut to the drawn
+    longitudes, :func:`world_copies`), or the URL of a GeoJSON that holds every copy already
+    (the browser fetches it once; :func:`pages.common.datafiles.world_outline`), or None."""
     frame = frame or map_frame(sc, sol, width_px)
     cut = frame.cut_lon
     full = full_regions(sol) if full is None else full
@@ -647,9 +649,10 @@ def deck(sc: Scenario, sol: Solution, geojson: dict | None, colour_by: str = "pr
     view = frame.view
     scale = min(1.0, math.sqrt(width_px / REFERENCE_WIDTH_PX))   # smaller discs and arcs on a phone
     layers = []
-    if geojson:
-        world = world_copies_json(geojson, float(drawn["lon"].min()) - WORLD_MARGIN_DEG,
-                                  float(drawn["lon"].max()) + WORLD_MARGIN_DEG)
+    world = (geojson if isinstance(geojson, str)      # the URL of an outline with every copy (a file)
+             else world_copies_json(geojson, float(drawn["lon"].min()) - WORLD_MARGIN_DEG,
+                                    float(drawn["lon"].max()) + WORLD_MARGIN_DEG) if geojson else None)
+    if world:
         layers.append(pdk.Layer("GeoJsonLayer", data=world, id="countries", stroked=True, filled=True,
                                 get_fill_color=LAND_RGBA, get_line_color=BORDER_RGBA,
                                 line_width_min_pixels=0.6, pickable=False))
@@ -687,7 +690,7 @@ def deck(sc: Scenario, sol: Solution, geojson: dict | None, colour_by: str = "pr
                        tooltip={"text": "{tip}", "style": TOOLTIP_STYLE})
 
 
-def map_decks(sc: Scenario, sol: Solution, geojson: dict | None, colour_by: str, widths_px,
+def map_decks(sc: Scenario, sol: Solution, geojson: dict | str | None, colour_by: str, widths_px,
               workloads=None) -> tuple[list[tuple[CompactDeck, int]], str]:
     """The maps of one result, one (deck, height px) per map width [px], and their description
     (:func:`map_description`): the groups, the cut, the full regions, the marker and corridor
