@@ -17,7 +17,7 @@ from core.scenario import Scenario
 from core.solution import Solution
 from pages.common import charts, prose, state, worldmap
 from pages.common.compare_view import DELTA_HEADER, FORMATS, change_text, delta_rows, unit_words
-from pages.common.datafiles import world_geojson
+from pages.common.datafiles import world_outline
 from pages.common.theme import BLACK, BLUE, ORANGE, fmt_mw, fmt_ms, hex_to_rgb, style
 
 MAP_PX = 760
@@ -90,7 +90,7 @@ def change_map(a_key: tuple, b_key: tuple, _sc: Scenario, _sol: Solution,
     frame = worldmap.map_frame(_sc, _sol, MAP_PX, cut_lon=cut, nodes=nodes, arcs=arcs)
     if frame.cut_lon != cut:                      # the window turned by a whole turn
         nodes, arcs = worldmap.turned(nodes, arcs, frame.cut_lon - cut)
-    deck = worldmap.deck(_sc, _sol, world_geojson(), "price", MAP_PX, None, frame, nodes=nodes, arcs=arcs,
+    deck = worldmap.deck(_sc, _sol, world_outline(), "price", MAP_PX, None, frame, nodes=nodes, arcs=arcs,
                          full=full, groups=groups)
     tip = deck._tooltip if isinstance(deck._tooltip, dict) else None
     return state.SerializedDeck(deck.to_json(), tip), frame.height_px, min(len(arcs), MAX_CORRIDORS), len(arcs)
