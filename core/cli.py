@@ -1,4 +1,4 @@
-"""Command line: ``python -m core solve|frontier|metrics SCENARIO [--engine E]`` (JSON on stdout);
+"""Command line: ``python -m core solve|frontier|metrics|sweep SCENARIO [--engine E]`` (JSON on stdout);
 SCENARIO is a scenario file, a folder of CSV files (:mod:`core.scenario_csv`) or ``-``.
 
 Every command names the engine it used in a top-level "engine" key (:mod:`core.engines`), and
@@ -83,7 +83,10 @@ def cmd_solve(args) -> dict:
     from core.engines import solve_with
     from core.inputs import model_inputs
 
-    inp = model_inputs(load_scenario(args.scenario))
+    sc = load_scenario(args.scenario)
+    if sc.time is not None:
+        return _time_mode(args, sc)
+    inp = model_inputs(sc)
     engine = resolve(args.engine, inp, "solve")
     sol = solve_with(engine, inp)
     out = {"engine": engine, **sol.summary()}
@@ -102,6 +105,8 @@ def cmd_frontier(args) -> dict:
     sc = load_scenario(args.scenario)
     if args.workload is not None and args.workload not in sc.workload_ids:
         raise ScenarioError("--workload", f"unknown workload id {args.workload!r}; known: {', '.join(sc.workload_ids)}")
+    if sc.time is not None:
+        return _time_mode(args, sc)
     inp = model_inputs(sc)
     engine = resolve(args.engine, inp, "sweep")
     df = Analysis(sc, sweep_engine=engine, solve_engine=engine).frontier(inp, args.budgets, args.workload)
@@ -113,9 +118,99 @@ def cmd_metrics(args) -> dict:
     from core.report import metrics_report
 
     sc = load_scenario(args.scenario)
+    if sc.time is not None:
+        return _time_mode(args, sc)
     inp = model_inputs(sc)
     return metrics_report(sc, solve_engine=resolve(args.engine, inp, "solve"),
                           sweep_engine=resolve(args.engine, inp, "sweep"))
+
+
+def _time_mode(args, sc) -> dict:
+    """``solve``, ``frontier --budgets`` and ``metrics`` of a scenario with a ``time`` block
+    (docs/model.md, "Time-resolved mode"): totals over every period. ``solve`` adds ``periods``
+    and ``time``; ``frontier`` needs ``--budgets`` and gives no RID (not defined per period);
+    ``metrics`` gives the decomposition local / spatial only / temporal only / both."""
+    from dataclasses import replace
+
+    from core.time_inputs import time_inputs
+    from core.time_solve import case_inputs, decomposition, solve_time, time_shape
+
+    if args.engine == "network":
+        raise ScenarioError("--engine", "the network engine does not solve time scenarios; use highs or cvxpy")
+    engine = "cvxpy" if args.engine == "cvxpy" else "highs"
+    ti = time_inputs(sc)
+    if args.command == "solve":
+        sol = solve_time(ti, engine)
+        out = {"engine": engine, **sol.summary()}
+        out["placement"] = json_rows(sol.placement[["service", "compute", "workload", "mw", "rtt_ms", "layer"]])
+        out["periods"] = json_rows(sol.periods[["t", "cost_usd", "emissions_t", "unserved_mw", "relocated_mw"]])
+        if args.detail:
+            out["load"] = json_rows(sol.load_mw.assign(t=np.arange(ti.n_periods)))
+        return out
+    if args.command == "frontier":
+        if args.budgets is None:
+            raise ScenarioError("--budgets", "the exact frontier is not yet supported for time scenarios; "
+                                             "give --budgets, e.g. 0,10,25,50,100")
+        local = solve_time(case_inputs(ti, "local"), engine).cost_usd
+        points = []
+        for b in args.budgets:
+            budget = np.where([args.workload in (None, w) for w in ti.base.workload_ids], b, ti.base.budget_ms)
+            sol = solve_time(ti.with_base(replace(ti.base, budget_ms=budget.astype(float))), engine)
+            points.append({"budget_ms": b, "objective_usd": sol.objective_usd, "cost_usd": sol.cost_usd,
+                           "emissions_t": sol.emissions_t, "unserved_mw": sol.unserved_mw,
+                           "savings_usd": local - sol.cost_usd, "relocated_share": sol.relocated_share})
+        return {"workload": args.workload, "engine": engine, "time": time_shape(ti), "points": points}
+    return {"engine": engine, "time": time_shape(ti), "decomposition": json_rows(decomposition(ti, engine))}
+
+
+def _whole(text: str, option: str, low: int) -> int:
+    """``text`` as a whole number ≥ ``low``, else a ScenarioError naming ``option``."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < low:
+        raise ScenarioError(option, f"expected a whole number ≥ {low}, got {text!r}")
+    return value
+
+
+def cmd_sweep(args) -> dict:
+    from tqdm import tqdm
+
+    from core.distributed import SchedulerUnreachable
+    from core.sweep import sweep
+
+    draws, seed = _whole(args.draws, "--draws", 1), _whole(args.seed, "--seed", 0)
+    batch = None if args.batch_size is None else _whole(args.batch_size, "--batch-size", 1)
+    outputs = (("--draws-csv", args.draws_csv, lambda p: result.draws.to_csv(p, index=False)),
+               ("--parquet", args.parquet, lambda p: result.draws.to_parquet(p, index=False)))
+    for option, path, _ in outputs:
+        if path and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+            raise ScenarioError(option, f"no folder {os.path.dirname(os.path.abspath(path))}")
+    sc = load_scenario(args.scenario)
+    bar = []   # opened on the first progress report: after the scenario and the scheduler are checked
+
+    def progress(share: float) -> None:
+        if not bar:
+            bar.append(tqdm(total=draws, unit="draw", desc="sweep", file=sys.stderr))
+        bar[0].update(round(share * draws) - bar[0].n)
+
+    try:
+        result = sweep(sc, draws, seed, scheduler=args.scheduler, batch_size=batch, progress=progress,
+                       engine=args.engine)
+    except SchedulerUnreachable as exc:
+        raise ScenarioError("--scheduler" if exc.source == "scheduler" else exc.source, str(exc)) from None
+    finally:
+        if bar:
+            bar[0].close()
+    for option, path, write in outputs:
+        if path:
+            try:
+                write(path)
+            except OSError as exc:
+                raise ScenarioError(option, f"cannot write {path}: {exc.strerror or exc}") from None
+    return {**result.summary(), "engine": result.engine, "inputs": len(result.inputs),
+            "scheduler": result.scheduler}
 
 
 def _add_engine(p: argparse.ArgumentParser, what: str) -> None:
@@ -150,6 +245,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", help="scenario file (.json, .yaml), a folder of CSV files (docs/model.md), or - for standard input")
     _add_engine(p, "its single solves and its sweeps (frontier, waterfall)")
     p.set_defaults(run=cmd_metrics)
+    p = sub.add_parser("sweep", help="N seeded draws of the uncertain inputs, each solved: mean and "
+                                     "quantiles of the outputs (MODEL.md, Uncertainty sweeps)")
+    p.add_argument("scenario", help="scenario file (.json, .yaml), a folder of CSV files (docs/model.md), or - for standard input")
+    p.add_argument("--draws", required=True, help="number of draws N (≥ 1)")
+    p.add_argument("--seed", required=True, help="seed S (≥ 0): the same scenario, N and S give the same draws")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="a Dask scheduler (tcp://host:8786), or in-process; default: $ELF_DASK_SCHEDULER, "
+                        "else a LocalCluster sized to the machine (this process below 400 draws)")
+    p.add_argument("--draws-csv", default=None, metavar="FILE",
+                   help="write one row per draw: draw, the value drawn for each field path, the outputs")
+    p.add_argument("--parquet", default=None, metavar="FILE", help="write the same table as Parquet (large sweeps)")
+    p.add_argument("--batch-size", default=None, help="draws per Dask task (default: up to 50)")
+    p.add_argument("--engine", choices=("auto", "highs", "cvxpy"), default="auto",
+                   help="solver of each draw: auto (= highs: a fresh HiGHS LP per draw), cvxpy (the "
+                        "compiled CVXPY model of record, one per worker)")
+    p.set_defaults(run=cmd_sweep)
     return parser
 
 
