@@ -126,8 +126,8 @@ class HighsLP:
             self.highs.changeColsBounds(changed.size, changed, np.zeros(changed.size), upper[changed])
         any_change |= bool(changed.size)
         changed = np.flatnonzero((row_lower != self._row_lower) | (row_upper != self._row_upper)).astype(np.int32)
-        if changed.size:
-            self.highs.changeRowsBounds(changed.size, changed, row_lower[changed], row_upper[changed])
+        for i in changed.tolist():       # highspy 1.12 (the HiGHS ortools 9.15 bundles) has no changeRowsBounds
+            self.highs.changeRowBounds(i, float(row_lower[i]), float(row_upper[i]))
         any_change |= bool(changed.size)
         self._fixed_cost, self._fixed_upper = cost, upper
         self._row_lower, self._row_upper = row_lower, row_upper
