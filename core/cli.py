@@ -246,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_engine(p, "its single solves and its sweeps (frontier, waterfall)")
     p.set_defaults(run=cmd_metrics)
     p = sub.add_parser("sweep", help="N seeded draws of the uncertain inputs, each solved: mean and "
-                                     "quantiles of the outputs (MODEL.md, Uncertainty sweeps)")
+                                     "quantiles of the outputs (docs/model.md, sweep)")
     p.add_argument("scenario", help="scenario file (.json, .yaml), a folder of CSV files (docs/model.md), or - for standard input")
     p.add_argument("--draws", required=True, help="number of draws N (≥ 1)")
     p.add_argument("--seed", required=True, help="seed S (≥ 0): the same scenario, N and S give the same draws")

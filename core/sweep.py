@@ -1,4 +1,4 @@
-"""The uncertainty sweep of MODEL.md ("Uncertainty sweeps"): N seeded draws of the uncertain
+"""The uncertainty sweep of docs/model.md (section 13, `sweep`): N seeded draws of the uncertain
 inputs (:mod:`core.uncertainty`), each solved with its local baseline, on Dask or in this process.
 
     result = sweep(scenario, draws=1000, seed=7)        # SweepResult
@@ -44,7 +44,7 @@ from core.scenario import Scenario, ScenarioError
 
 SUMMARY_OUTPUTS = ("objective_usd", "cost_usd", "savings_usd", "emissions_t", "carbon_savings_t",
                    "relocated_share")
-"""MODEL.md's six outputs, summarised by :meth:`SweepResult.summary`."""
+"""docs/model.md's six outputs, summarised by :meth:`SweepResult.summary`."""
 
 OUTPUTS = SUMMARY_OUTPUTS + ("emissions_avg_t", "emissions_marginal_t", "carbon_savings_avg_t",
                              "carbon_savings_marginal_t", "unserved_mw")
@@ -123,7 +123,7 @@ class SweepResult:
         return self.n_draws == self.n_requested
 
     def summary(self) -> dict:
-        """MODEL.md's sweep output: ``{output: {mean, p5, p25, p50, p75, p95}}`` for
+        """docs/model.md's sweep output: ``{output: {mean, p5, p25, p50, p75, p95}}`` for
         :data:`SUMMARY_OUTPUTS`, ``draws`` (done), ``draws_requested``, ``seed``, ``cancelled``."""
         out = {name: quantile_summary(self.draws[name]) for name in SUMMARY_OUTPUTS}
         return {**out, "draws": self.n_draws, "draws_requested": self.n_requested, "seed": self.seed,

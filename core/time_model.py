@@ -178,7 +178,7 @@ def _window_mw(demand_mw: np.ndarray, deferrable: np.ndarray) -> np.ndarray:
 # the model of record
 
 class CvxpyBlockModel:
-    """MODEL.md's block LP in CVXPY over dense x[t, s·N·K + r·K + k] and u[t, s·K + k]; compiled
+    """docs/model.md's block LP (section 12, `time`) in CVXPY over dense x[t, s·N·K + r·K + k] and u[t, s·K + k]; compiled
     once for (N, K, periods), then every block only sets parameter values."""
 
     def __init__(self, n_nodes: int, n_workloads: int, periods: int):
