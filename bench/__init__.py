@@ -11,7 +11,12 @@ same LP) and, for the large case, bare OR-Tools min-cost flow:
 (d) the scaling table of :mod:`bench.scaling`: solve, re-solve, exact and 12-budget frontiers and
     the metrics report from 31 to 1,000 nodes, each in its own process with its peak memory, beside
     bare OR-Tools and bare HiGHS, with fitted exponents, the issue's goals and a plot
-    (``bench/results/scaling.md``, ``docs/bench_scaling.png``; ``--quick`` writes nothing).
+    (``bench/results/scaling.md``, ``docs/bench_scaling.png``; ``--quick`` writes nothing);
+(e) :mod:`bench.sweep`: 1,000 and 10,000 draws of the default scenario on the default
+    ``LocalCluster``, 1 against 2 workers, the cost per draw against one solve;
+(f) :mod:`bench.hourly`: the full hourly year of ``scenarios/default_hourly_2024.json``, serial
+    and on Dask, and 12 typical days with their error against the full year.
+``make bench-serve`` (:mod:`bench.serve`) measures serving separately.
 
 Timings are printed, never asserted (tests check results, not speed).
 """

@@ -6,6 +6,7 @@ import gc
 from importlib import metadata
 import os
 import platform
+import subprocess
 import sys
 import time
 from dataclasses import replace
@@ -233,6 +234,11 @@ def main(argv=None) -> int:
     # (d) the scaling table -----------------------------------------------------------------
     print("\n(d) scaling: each (size, task) in its own process (python -m bench.scaling)")
     scaling.run_scaling(sizes, quick=args.quick, write=not args.quick)
+
+    # (e) the uncertainty sweep, (f) the hourly year: each its own process (clusters, memory)
+    for label, module in (("(e) uncertainty sweep on Dask", "bench.sweep"), ("(f) hourly 2024 year", "bench.hourly")):
+        print(f"\n{label}: python -m {module}{' --quick' if args.quick else ''}", flush=True)
+        subprocess.run([sys.executable, "-m", module, *(["--quick"] if args.quick else [])], check=False)
     print(f"\n  whole benchmark: {fmt_s(time.perf_counter() - t_start).strip()}")
     return 0
 
