@@ -86,6 +86,7 @@ def cmd_solve(args) -> dict:
     sc = load_scenario(args.scenario)
     if sc.time is not None:
         return _time_mode(args, sc)
+    _no_time_options(args)
     inp = model_inputs(sc)
     engine = resolve(args.engine, inp, "solve")
     sol = solve_with(engine, inp)
@@ -107,6 +108,7 @@ def cmd_frontier(args) -> dict:
         raise ScenarioError("--workload", f"unknown workload id {args.workload!r}; known: {', '.join(sc.workload_ids)}")
     if sc.time is not None:
         return _time_mode(args, sc)
+    _no_time_options(args)
     inp = model_inputs(sc)
     engine = resolve(args.engine, inp, "sweep")
     df = Analysis(sc, sweep_engine=engine, solve_engine=engine).frontier(inp, args.budgets, args.workload)
@@ -120,9 +122,36 @@ def cmd_metrics(args) -> dict:
     sc = load_scenario(args.scenario)
     if sc.time is not None:
         return _time_mode(args, sc)
+    _no_time_options(args)
     inp = model_inputs(sc)
     return metrics_report(sc, solve_engine=resolve(args.engine, inp, "solve"),
                           sweep_engine=resolve(args.engine, inp, "sweep"))
+
+
+PARALLEL_MIN_BLOCKS = 48
+"""From this many independent blocks a time solve goes to Dask (a LocalCluster takes seconds to
+start; below, the blocks are solved in this process)."""
+
+
+def _no_time_options(args) -> None:
+    for option, value in (("--typical-days", args.typical_days), ("--scheduler", args.scheduler)):
+        if value is not None:
+            raise ScenarioError(option, "applies to time scenarios only (a scenario with a time block)")
+
+
+def _time_solver(args, n_blocks: int):
+    """``solve(ti) -> TimeSolution``: on Dask (``--scheduler``, ELF_DASK_SCHEDULER, or a
+    LocalCluster from :data:`PARALLEL_MIN_BLOCKS` blocks on), else in this process."""
+    import os
+
+    from core.distributed import ENV_SCHEDULER
+    from core.time_parallel import IN_PROCESS, solve_time_parallel
+    from core.time_solve import solve_time
+
+    scheduler = args.scheduler or os.environ.get(ENV_SCHEDULER) or None
+    if scheduler is None and n_blocks < PARALLEL_MIN_BLOCKS or scheduler == IN_PROCESS:
+        return lambda ti, engine: solve_time(ti, engine)
+    return lambda ti, engine: solve_time_parallel(ti, engine=engine, scheduler=scheduler)
 
 
 def _time_mode(args, sc) -> dict:
@@ -133,15 +162,21 @@ def _time_mode(args, sc) -> dict:
     from dataclasses import replace
 
     from core.time_inputs import time_inputs
-    from core.time_solve import case_inputs, decomposition, solve_time, time_shape
+    from core.time_solve import case_inputs, decomposition, time_shape
 
     if args.engine == "network":
         raise ScenarioError("--engine", "the network engine does not solve time scenarios; use highs or cvxpy")
     engine = "cvxpy" if args.engine == "cvxpy" else "highs"
-    ti = time_inputs(sc)
+    ti, extra = time_inputs(sc), {}
+    if args.typical_days is not None:
+        from core.typical_days import typical_days
+
+        ti, info = typical_days(ti, _whole(args.typical_days, "--typical-days", 1))
+        extra = {"typical_days": info.k, "typical_days_detail": info.to_dict()}
+    solve_time = _time_solver(args, ti.n_blocks if ti.defers else ti.n_periods)
     if args.command == "solve":
         sol = solve_time(ti, engine)
-        out = {"engine": engine, **sol.summary()}
+        out = {"engine": engine, **extra, **sol.summary()}
         out["placement"] = json_rows(sol.placement[["service", "compute", "workload", "mw", "rtt_ms", "layer"]])
         out["periods"] = json_rows(sol.periods[["t", "cost_usd", "emissions_t", "unserved_mw", "relocated_mw"]])
         if args.detail:
@@ -159,8 +194,9 @@ def _time_mode(args, sc) -> dict:
             points.append({"budget_ms": b, "objective_usd": sol.objective_usd, "cost_usd": sol.cost_usd,
                            "emissions_t": sol.emissions_t, "unserved_mw": sol.unserved_mw,
                            "savings_usd": local - sol.cost_usd, "relocated_share": sol.relocated_share})
-        return {"workload": args.workload, "engine": engine, "time": time_shape(ti), "points": points}
-    return {"engine": engine, "time": time_shape(ti), "decomposition": json_rows(decomposition(ti, engine))}
+        return {"workload": args.workload, "engine": engine, **extra, "time": time_shape(ti), "points": points}
+    return {"engine": engine, **extra, "time": time_shape(ti),
+            "decomposition": json_rows(decomposition(ti, engine, solve=solve_time))}
 
 
 def _whole(text: str, option: str, low: int) -> int:
@@ -222,6 +258,14 @@ def _add_engine(p: argparse.ArgumentParser, what: str) -> None:
                         "proven ~1e-6 relative bound, no duals)")
 
 
+def _add_time(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--typical-days", default=None, metavar="K",
+                   help="time scenarios of whole days: solve K typical days (tsam) instead of every day")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="time scenarios: solve the blocks on this Dask scheduler (tcp://host:8786) or in-process; "
+                        f"default: $ELF_DASK_SCHEDULER, else a LocalCluster from {PARALLEL_MIN_BLOCKS} blocks on")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m core",
@@ -232,6 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", help="scenario file (.json, .yaml), a folder of CSV files (docs/model.md), or - for standard input")
     p.add_argument("--detail", action="store_true", help="add load per region and demand tables with duals")
     _add_engine(p, "the solve")
+    _add_time(p)
     p.set_defaults(run=cmd_solve)
     p = sub.add_parser("frontier", help="cost, emissions, savings and RID against the latency budget")
     p.add_argument("scenario", help="scenario file (.json, .yaml), a folder of CSV files (docs/model.md), or - for standard input")
@@ -240,10 +285,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workload", default=None,
                    help="relax only this workload class (the others keep their budgets); default: all")
     _add_engine(p, "the sweep")
+    _add_time(p)
     p.set_defaults(run=cmd_frontier)
     p = sub.add_parser("metrics", help="every metric of docs/model.md for the scenario")
     p.add_argument("scenario", help="scenario file (.json, .yaml), a folder of CSV files (docs/model.md), or - for standard input")
     _add_engine(p, "its single solves and its sweeps (frontier, waterfall)")
+    _add_time(p)
     p.set_defaults(run=cmd_metrics)
     p = sub.add_parser("sweep", help="N seeded draws of the uncertain inputs, each solved: mean and "
                                      "quantiles of the outputs (docs/model.md, sweep)")

@@ -252,12 +252,14 @@ def case_inputs(ti: TimeInputs, case: str) -> TimeInputs:
     return out
 
 
-def decomposition(ti: TimeInputs, engine: str = "highs") -> pd.DataFrame:
+def decomposition(ti: TimeInputs, engine: str = "highs", solve=None) -> pd.DataFrame:
     """One row per case of :data:`CASES`: objective, cost and emissions (both signals) over the
-    horizon, and the savings of each against the local baseline [$, tCO2]."""
+    horizon, and the savings of each against the local baseline [$, tCO2]. ``solve(ti, engine)``
+    solves each case (default :func:`solve_time`; e.g. :func:`core.time_parallel.solve_time_parallel`)."""
+    solve = solve_time if solve is None else solve
     rows = []
     for case in CASES:
-        sol = solve_time(case_inputs(ti, case), engine)
+        sol = solve(case_inputs(ti, case), engine)
         rows.append({"case": case, "objective_usd": sol.objective_usd, "cost_usd": sol.cost_usd,
                      "emissions_avg_t": sol.emissions_avg_t, "emissions_marginal_t": sol.emissions_marginal_t,
                      "unserved_mw": sol.unserved_mw, "relocated_share": sol.relocated_share})
