@@ -17,8 +17,11 @@ from core.narrative import (budget_savings_sentence, corridors_sentence, frictio
 from core.presentation_export import (TABLE_CSS, BigNumber, Presentation, Slide, columns_table_html,
                                       corridor_map_figure, mark_savings, presentation_html, relocation_corridors,
                                       rows_table_html)
+from core.robustness import (carbon_sentence, design_words, distributions, inputs_sentence, quantile_table,
+                             robustness_sentence, sensitivity)
 from core.scenario import frictions_shown
 from pages.common import charts, datafiles, prose, state
+from pages.common.robustness_charts import distributions_figure
 from pages.common.compare_view import DELTA_HEADER, delta_rows
 from pages.common.theme import fmt_ms, fmt_t, fmt_usd, style
 
@@ -128,6 +131,19 @@ slides = [
                  "(arXiv 2604.27855, 2026); definitions in its Model reference (docs/model.md in the project's repository, and a page of the app)."],
           link=link),
 ]
+swept = state.session_sweep()   # a complete sweep of this setting, run on the Robustness page in this session
+swept = swept if swept is not None and swept.result is not None and swept.result.complete else None
+if swept is not None:            # after "What latency buys": how sure that answer is
+    drawn = swept.result
+    sens = state.memo("robustness_sensitivity", (drawn,), lambda: sensitivity(drawn, "savings_usd", top=None))
+    slides.insert(3, Slide(
+        "How sure is the answer", [robustness_sentence(drawn, sc.period_hours, sens),
+                                   carbon_sentence(drawn, sc.period_hours)],
+        figure=charts.presentation_style(distributions_figure(distributions(drawn, ("savings_usd",)),
+                                                              quantile_table(drawn, h, ("savings_usd",)),
+                                                              period=period), height=CHART_PX - 60),
+        notes=[design_words(drawn) + "; sensitivity by Spearman rank correlation with the savings.",
+               "Ranges: " + inputs_sentence(drawn.inputs)]))
 pinned = state.pinned()
 with_a = pinned is not None and st.session_state.get("pres_compare", False)
 if with_a:   # the Compare page's scenario A: two slides after the settings, with A's settings as B's are given
@@ -172,7 +188,7 @@ count.markdown(f"**Slide {i + 1} of {len(slides)}**")
 nxt.button("Next", icon=":material/chevron_right:", on_click=_go, args=(1,), disabled=i == len(slides) - 1,
            key="pres_next", width="stretch")
 # the deck (about 5 MB of HTML) is built only when asked, then kept for these settings in the session
-deck_key = (state.scenario_key(), relax, tuple(uniform), link, with_a)
+deck_key = (state.scenario_key(), relax, tuple(uniform), link, with_a, swept and swept.request)
 built = st.session_state.get("pres_deck")
 if st.session_state.get("pres_build_asked") and not coarse and (built is None or built[0] != deck_key):
     with state.computing("Building the deck…"):

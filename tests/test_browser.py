@@ -52,7 +52,9 @@ MAP_CANVAS = '[data-testid="stDeckGlJsonChart"] canvas'
 # selectors of content that must be there)
 PAGES = {
     "explorer": ("explorer", [METRIC, MAP_CANVAS, TABLE]),
+    "time": ("time", ['[data-testid="stAlert"]']),          # the default has no time block: it says so
     "frontier": ("frontier", [PLOT, METRIC]),
+    "robustness": ("how sure", ['[data-testid="stButton"]']),   # nothing runs before Run is pressed
     "layers": ("layers", [PLOT]),
     "break_even": ("break-even", [PLOT]),
     "frictions": ("frictions", [PLOT]),

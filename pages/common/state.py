@@ -38,6 +38,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Iterable
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -57,11 +58,13 @@ from core.sweep import IN_PROCESS, LOCAL_CLUSTER_MIN_DRAWS, SweepResult, sweep_i
 from core.share import (CompareLinkError, LinkError, ShareState, apply_state, decode_state, encode_state,
                         scenario_changes)
 from core.solution import Solution
+from core import time_view
+from core.time_inputs import TimeInputs, time_inputs
 from pages.common import datafiles, worldmap
 from pages.common.datafiles import world_outline
 
 # url path of each page (st.Page url_path, equal to the file stem: see app.py)
-PAGES = ("explorer", "frontier", "robustness", "layers", "break_even", "frictions", "compare", "data", "physical",
+PAGES = ("explorer", "time", "frontier", "robustness", "layers", "break_even", "frictions", "compare", "data", "physical",
          "presentation", "model")
 DEFAULT_PAGE = "explorer"
 SCENARIO_ENV = "ELF_SCENARIO"   # optional server-side file in the place of the shipped default
@@ -76,6 +79,7 @@ _LAST, _PREV, _INPUTS_KEY = "elf_last_result", "elf_previous_result", "elf_input
 _DEFAULT_JSON = "elf_default_json"
 _PIN, _PIN_MEMO = "elf_pinned", "elf_pinned_memo"
 _SWEEP = "elf_sweep"
+_HOUR = "elf_hour"
 
 
 results = st.cache_resource(max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -141,7 +145,7 @@ def init_session() -> None:
     cat = _shipped(server_file or "")
     default = load_shipped(cat, catalogue.DEFAULT_ID)   # a broken default raises ScenarioError: app.py shows it
     sc, relax, page, messages, pick, reference = default, 0.0, None, [], catalogue.DEFAULT_ID, default
-    pin, text = None, st.query_params.get("s")
+    pin, hour, text = None, None, st.query_params.get("s")
     if text:
         try:
             try:
@@ -155,6 +159,7 @@ def init_session() -> None:
             pick = link.scenario
             sc = apply_state(reference, link)
             relax = link.relax_ms
+            hour = link.hour
             if link.page is not None and link.page not in PAGES:
                 raise LinkError(f"the link names no known page ({link.page[:40]!r})")
             page = link.page
@@ -165,7 +170,7 @@ def init_session() -> None:
                     messages.append(("warning", f"This link's pinned scenario A could not be used: {exc}. "
                                                 "Showing its scenario without A."))
         except LinkError as exc:
-            sc, relax, page, pick, reference, pin = default, 0.0, None, catalogue.DEFAULT_ID, default, None
+            sc, relax, page, pick, reference, pin, hour = default, 0.0, None, catalogue.DEFAULT_ID, default, None, None
             messages.append(("warning", f"This link could not be used: {exc}. "
                                         "Showing the default scenario instead."))
     ss[_CATALOGUE], ss[_SERVER_FILE] = cat, bool(server_file)
@@ -180,6 +185,7 @@ def init_session() -> None:
     ss[_MESSAGES] = messages
     ss[_NOTE] = None
     ss[_PIN] = pin
+    ss[_HOUR] = hour
     ss[_INIT] = True
 
 
@@ -251,9 +257,49 @@ def scenario_key() -> str:
     ss, sc = _ss(), current_scenario()
     memo = ss.get(_JSON)
     if memo is None or memo[0] is not sc:
-        memo = (sc, hashlib.blake2b(sc.to_json().encode(), digest_size=16).hexdigest())
+        memo = (sc, scenario_digest(sc))
         ss[_JSON] = memo
     return memo[1]
+
+
+_TIME_DIGESTS: dict[int, tuple[Any, str]] = {}
+"""id(time block) → (the block, its digest): a block's digest is computed once per server while
+the block is held (edits that leave the time block alone keep the same object, :func:`apply_changes`)."""
+
+
+def _time_block_digest(tb) -> str:
+    """A digest of a time block's values (its series as float64 bytes: about 0.1 s for a year of
+    hourly series, against about 1 s for the block's JSON)."""
+    held = _TIME_DIGESTS.get(id(tb))
+    if held is not None and held[0] is tb:
+        return held[1]
+    digest = hashlib.blake2b(digest_size=16)
+
+    def add(label: str, values) -> None:
+        digest.update(label.encode() + b"\0")
+        digest.update(values.encode() if isinstance(values, str) else np.asarray(values, dtype=float).tobytes())
+
+    digest.update(repr((tb.periods, tb.block_periods)).encode())
+    add("weight_hours", tb.weight_hours)
+    for name in ("price_usd_per_mwh", "carbon_avg_g_per_kwh", "carbon_marginal_g_per_kwh"):
+        for node, values in sorted(getattr(tb, name).items()):
+            add(f"{name}/{node}", values)
+    for node, by_workload in sorted(tb.demand_factor.items()):
+        for workload, values in sorted(by_workload.items()):
+            add(f"demand_factor/{node}/{workload}", values)
+    while len(_TIME_DIGESTS) >= CACHE_ENTRIES:
+        _TIME_DIGESTS.pop(next(iter(_TIME_DIGESTS)))
+    _TIME_DIGESTS[id(tb)] = (tb, digest.hexdigest())
+    return _TIME_DIGESTS[id(tb)][1]
+
+
+def scenario_digest(sc: Scenario) -> str:
+    """A digest of the canonical JSON of ``sc``; with a time block, of the JSON without it and of
+    :func:`_time_block_digest` (a year of hourly series is 10 MB of JSON)."""
+    if sc.time is None:
+        return hashlib.blake2b(sc.to_json().encode(), digest_size=16).hexdigest()
+    rest = sc.model_copy(update={"time": None}).to_json()
+    return hashlib.blake2b(f"time {_time_block_digest(sc.time)} {rest}".encode(), digest_size=16).hexdigest()
 
 
 def set_scenario(sc: Scenario) -> None:
@@ -293,7 +339,7 @@ def apply_changes(changes: dict[str, Any], *, reset: bool = False) -> bool:
     """
     ss = _ss()
     try:
-        new = update_scenario(current_scenario(), changes)
+        new = _updated(current_scenario(), changes)
     except ScenarioError as exc:
         add_message("error", f"That edit was not applied: {exc}. The last valid scenario is kept.")
         reset_widgets()
@@ -302,6 +348,23 @@ def apply_changes(changes: dict[str, Any], *, reset: bool = False) -> bool:
     if reset:
         reset_widgets()
     return True
+
+
+def _keeps_time_block(path: str) -> bool:
+    """Whether an edit at ``path`` leaves the time block valid as it is: not the block itself,
+    nor ``period_hours``, nor a whole node or workload list, nor an id."""
+    parts = path.split(".")
+    return parts[0] not in ("time", "period_hours") and not (parts[0] in ("nodes", "workloads") and len(parts) < 3) \
+        and parts[-1] != "id"
+
+
+def _updated(sc: Scenario, changes: dict[str, Any]) -> Scenario:
+    """:func:`core.scenario.update_scenario`; for edits that leave a time block alone, applied to
+    the scenario without it (copying and validating a year of hourly series again takes about
+    0.5 s) and the same block put back."""
+    if sc.time is None or not all(_keeps_time_block(p) for p in changes):
+        return update_scenario(sc, changes)
+    return update_scenario(sc.model_copy(update={"time": None}), changes).model_copy(update={"time": sc.time})
 
 
 def reset(to_default: bool = True) -> None:
@@ -678,7 +741,7 @@ def data_basis_df() -> pd.DataFrame:
     ss, default = _ss(), default_scenario()
     memo = ss.get(_DEFAULT_JSON)
     if memo is None or memo[0] is not default:      # its digest once per picked scenario, not per rerun
-        memo = (default, hashlib.blake2b(default.to_json().encode(), digest_size=16).hexdigest())
+        memo = (default, scenario_digest(default))
         ss[_DEFAULT_JSON] = memo
     path = str(scenario_catalogue()[scenario_id()].sources)
     return _data_basis(scenario_key(), memo[1], path, current_scenario(), default, sources_table())
@@ -838,13 +901,13 @@ class SweepStopped(Exception):
         self.result = result
 
 
-def _outside_cache(fn, *args) -> None:
+def _outside_cache(fn, *args):
     """``fn(*args)`` with its Streamlit elements kept out of the cache's element replay."""
     from streamlit.runtime.caching.cached_message_replay import in_cached_function
 
     token = in_cached_function.set(False)
     try:
-        fn(*args)
+        return fn(*args)
     finally:
         in_cached_function.reset(token)
 
@@ -854,8 +917,9 @@ def _sweep(sc_key: str, relax: float, draws: int, seed: int, budgets: tuple | No
            _on_batch, _progress, _cancelled) -> SweepResult:
     last = None
     progress = None if _progress is None else (lambda share: _outside_cache(_progress, share))
+    cancelled = None if _cancelled is None else (lambda: _outside_cache(_cancelled))
     for last in sweep_iter(_sc, draws, seed, client=_client, scheduler=None if _client is not None else IN_PROCESS,
-                           progress=progress, cancelled=_cancelled, frontier_budgets_ms=budgets):
+                           progress=progress, cancelled=cancelled, frontier_budgets_ms=budgets):
         if _on_batch is not None:
             _outside_cache(_on_batch, last)
     if not last.complete:
@@ -882,7 +946,9 @@ def sweep_result(draws: int, seed: int, frontier_budgets_ms=None, *, progress: C
     process below :data:`core.sweep.LOCAL_CLUSTER_MIN_DRAWS` draws, else on :func:`sweep_client`.
     A complete sweep is cached for every session (keyed on the setting, draws, seed and budgets);
     one stopped by ``cancelled()`` is not, and is returned as it stands. ``progress(share)`` and
-    ``on_batch(partial result)`` are called as batches finish (not on a cache hit). The result
+    ``on_batch(partial result)`` are called as batches finish, ``cancelled()`` between batches
+    (in process) or every 0.2 s (Dask): a callback that draws an element lets a click stop the
+    run there (Streamlit stops a running script at its next element); none on a cache hit. The result
     becomes this session's :func:`session_sweep`. Raises ScenarioError (a time block, no
     uncertain inputs) and core.distributed.SchedulerUnreachable."""
     budgets = None if frontier_budgets_ms is None else tuple(float(b) for b in frontier_budgets_ms)
@@ -904,12 +970,11 @@ def sweep_result(draws: int, seed: int, frontier_budgets_ms=None, *, progress: C
 
 
 def session_sweep() -> SweepRecord | None:
-    """This session's latest sweep if it swept the current setting and did at least one batch
-    (None otherwise); its result is incomplete when it was cancelled or interrupted."""
+    """This session's latest sweep if it swept the current setting (None otherwise); its result
+    is incomplete when it was cancelled or interrupted, None when that happened before the first
+    batch finished."""
     record = _ss().get(_SWEEP)
-    if record is None or record.setting != (scenario_key(), relax_ms()) or record.result is None:
-        return None
-    return record
+    return record if record is not None and record.setting == (scenario_key(), relax_ms()) else None
 
 
 # --- the pinned scenario A (the Compare page) ---------------------------------------------------
@@ -965,7 +1030,7 @@ def _pinned_memo() -> tuple[Pinned, str, ModelInputs, str]:
     memo = ss.get(_PIN_MEMO)
     if memo is None or memo[0] is not a:
         inp = relaxed_inputs(a.scenario, a.relax_ms)
-        memo = (a, hashlib.blake2b(a.scenario.to_json().encode(), digest_size=16).hexdigest(), inp,
+        memo = (a, scenario_digest(a.scenario), inp,
                 _without_budgets_key(inp))
         ss[_PIN_MEMO] = memo
     return memo
@@ -1063,8 +1128,9 @@ def link_state(page: str | None = None, with_pinned: bool = True) -> str:
     changes = memo("link_changes", (ss[_DEFAULT], sc), lambda: scenario_changes(ss[_DEFAULT], sc))
     a = pinned() if with_pinned else None
     compare = None if a is None else ShareState(scenario=a.scenario_id, changes=a.changes, relax_ms=a.relax_ms)
+    hour = ss.get(_HOUR) if sc.time is not None else None
     return encode_state(ShareState(scenario=ss[_PICK], changes=changes, relax_ms=relax_ms(),
-                                   page=page_key(page or ss[_PAGE]), compare=compare))
+                                   page=page_key(page or ss[_PAGE]), compare=compare, hour=hour))
 
 
 def sync_link(page: str) -> None:
@@ -1136,3 +1202,75 @@ def budget_options_ms(current: float) -> list[float]:
     if beyond:
         steps.append(beyond[0])
     return sorted(set(steps) | {float(current)})
+
+
+# --- time mode (the Time page, the Explorer's hour) ----------------------------------------------
+
+DEFAULT_HOUR = 12
+"""The Explorer's hour of day (UTC) until one is picked or a link gives one."""
+_TIME_READY: dict[tuple, None] = {}
+"""Keys of the time results computed in this process (what :func:`time_result_ready` reads)."""
+
+
+def hour_of_day() -> int:
+    """The Explorer's hour of the average day, UTC (0…23): the link's, else :data:`DEFAULT_HOUR`."""
+    hour = _ss().get(_HOUR)
+    return DEFAULT_HOUR if hour is None else int(hour)
+
+
+def set_hour_of_day(hour: int) -> None:
+    """Pick the Explorer's hour (0…23, UTC); it goes into the link of a scenario with a time block."""
+    _ss()[_HOUR] = int(hour) % 24
+
+
+@results
+def _time_inputs(sc_key: str, relax: float, _sc: Scenario, _inp: ModelInputs) -> TimeInputs:
+    return time_inputs(_sc).with_base(_inp)
+
+
+def current_time_inputs() -> TimeInputs:
+    """:class:`core.time_inputs.TimeInputs` of the current scenario over :func:`current_inputs`
+    (relaxed budgets); raises ScenarioError (field ``time``) without a time block."""
+    sc = current_scenario()
+    if sc.time is None:
+        raise ScenarioError("time", "this scenario has no time block")
+    return _time_inputs(scenario_key(), relax_ms(), sc, current_inputs())
+
+
+@results
+def _time_result(sc_key: str, relax: float, mode: str, k: int, _ti: TimeInputs,
+                 _progress: Callable[[float], None] | None = None) -> time_view.TimeResult:
+    out = time_view.time_result(_ti, mode, k, _progress)
+    _TIME_READY[(sc_key, relax, mode, k)] = None
+    while len(_TIME_READY) > 4 * CACHE_ENTRIES:
+        _TIME_READY.pop(next(iter(_TIME_READY)))
+    return out
+
+
+def time_result_ready(mode: str, k: int = time_view.TYPICAL_DAYS) -> bool:
+    """Whether this process has computed :func:`time_result` of the current setting."""
+    return (scenario_key(), relax_ms(), mode, int(k)) in _TIME_READY
+
+
+def time_result(mode: str, k: int = time_view.TYPICAL_DAYS,
+                progress: Callable[[float], None] | None = None) -> time_view.TimeResult:
+    """The four cases of the time mode solved (:func:`core.time_view.time_result`): ``mode``
+    "typical" (``k`` typical days) or "year" (every period); cached for every session."""
+    return _time_result(scenario_key(), relax_ms(), mode, int(k), current_time_inputs(), progress)
+
+
+@results
+def _hour_solution(sc_key: str, relax: float, hour: int, _an: Analysis, _ti: TimeInputs) -> Solution:
+    return _an.solve(time_view.average_day_inputs(_ti, hour))
+
+
+def hour_solution(hour: int) -> Solution:
+    """The single-period placement of UTC hour ``hour`` of the year's average day
+    (:func:`core.time_view.average_day_inputs`; relaxed budgets)."""
+    return _hour_solution(scenario_key(), relax_ms(), int(hour), analysis(), current_time_inputs())
+
+
+def hour_maps(hour: int, colour_by: str, shown: Iterable[str], widths_px: Iterable[float]) -> MapView:
+    """:func:`maps` of :func:`hour_solution` (the Explorer's map over a day)."""
+    return _maps(f"{scenario_key()} hour {int(hour)}", relax_ms(), colour_by, tuple(shown),
+                 tuple(float(w) for w in widths_px), current_scenario(), hour_solution(hour))
