@@ -30,6 +30,7 @@ from pages.common import sidebar, state, theme  # noqa: E402
 # run once (see pages.common.state._leave_pages_directory_mode), so the two must agree.
 PAGES = [  # file, title, icon
     ("pages/explorer.py", "Explorer", ":material/public:"),
+    ("pages/time.py", "Time", ":material/schedule:"),
     ("pages/frontier.py", "Frontier", ":material/show_chart:"),
     ("pages/robustness.py", "Robustness", ":material/ssid_chart:"),
     ("pages/layers.py", "Execution layers", ":material/stacked_bar_chart:"),
@@ -42,6 +43,8 @@ PAGES = [  # file, title, icon
     ("pages/model.py", "Model reference", ":material/menu_book:"),
 ]
 assert tuple(Path(p[0]).stem for p in PAGES) == state.PAGES
+# pages that solve the single-period model: on a time scenario they say so (pages/time.py has the hourly one)
+ANNUAL_MODEL_PAGES = ("frontier", "layers", "break_even", "frictions", "compare", "physical", "presentation")
 
 try:
     state.init_session()
@@ -74,6 +77,9 @@ theme.inject_css()
 theme.skip_to_controls()
 sidebar.render()
 state.show_messages()
+if state.current_scenario().time is not None and current in ANNUAL_MODEL_PAGES:
+    st.caption("This scenario has a time block: this page shows the annual-average model (one period at each "
+               "region's annual values). The hourly model is on the Time page.")
 try:
     pg.run()
 except (ScenarioError, LinkError, SolveError) as exc:

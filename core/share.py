@@ -28,7 +28,8 @@ MAX_LINK_CHARS = 8000         # the encoded parameter
 MAX_JSON_BYTES = 64_000       # after decompression
 MAX_RELAX_MS = 100_000.0
 MAX_ID_CHARS = 64
-STATE_KEYS = {"scenario", "changes", "relax_ms", "page", "compare"}
+STATE_KEYS = {"scenario", "changes", "relax_ms", "page", "compare", "hour"}
+HOURS_PER_DAY = 24
 COMPARE_KEYS = {"scenario", "changes", "relax_ms"}   # the pinned scenario A: no page, no nested A
 
 
@@ -48,12 +49,14 @@ class CompareLinkError(LinkError):
 @dataclass(frozen=True)
 class ShareState:
     """``scenario``: the catalogue id the ``changes`` apply to; ``compare``: the Compare page's
-    pinned scenario A (a ShareState of its own scenario id, changes and relaxation; no page)."""
+    pinned scenario A (a ShareState of its own scenario id, changes and relaxation; no page);
+    ``hour``: the Explorer's hour of day (0…23, UTC) on a scenario with a time block, or None."""
     scenario: str = DEFAULT_ID
     changes: dict[str, Any] = field(default_factory=dict)
     relax_ms: float = 0.0
     page: str | None = None
     compare: "ShareState | None" = None
+    hour: int | None = None
 
 
 # --- scenario differences --------------------------------------------------------------
@@ -101,6 +104,8 @@ def encode_state(state: ShareState) -> str:
     payload = _payload(state)
     if state.page:
         payload["page"] = state.page
+    if state.hour is not None:
+        payload["hour"] = state.hour
     if state.compare is not None:
         if state.compare.page is not None or state.compare.compare is not None:
             raise LinkError("the pinned scenario A of a link has no page and no comparison of its own")
@@ -161,7 +166,10 @@ def decode_state(text: str) -> ShareState:
     page = payload.get("page")
     if page is not None and (not isinstance(page, str) or not page.isidentifier() or len(page) > 40):
         raise LinkError("the link names no known page")
-    state = ShareState(state.scenario, state.changes, state.relax_ms, page)
+    hour = payload.get("hour")
+    if hour is not None and (isinstance(hour, bool) or not isinstance(hour, int) or not 0 <= hour < HOURS_PER_DAY):
+        raise LinkError(f"the link's hour is not a whole hour from 0 to {HOURS_PER_DAY - 1}")
+    state = ShareState(state.scenario, state.changes, state.relax_ms, page, hour=hour)
     if "compare" not in payload:
         return state
     try:
@@ -173,7 +181,7 @@ def decode_state(text: str) -> ShareState:
         pinned = _scenario_state(compare, "its")
     except LinkError as exc:
         raise CompareLinkError(f"its pinned scenario A is not usable ({exc})", kept=state) from None
-    return ShareState(state.scenario, state.changes, state.relax_ms, page, compare=pinned)
+    return ShareState(state.scenario, state.changes, state.relax_ms, page, compare=pinned, hour=hour)
 
 
 def _scenario_state(payload: dict, whose: str) -> ShareState:

@@ -33,6 +33,7 @@ signal = sc.objective.carbon_signal
 names = {n.id: n.name or n.id for n in sc.nodes}
 wl_names = {w.id: w.name or w.id for w in sc.workloads}
 full = state.full_regions_df()
+HOUR_KEY = "explorer_hour"
 ARCS_KEY = f"explorer_arcs_{'_'.join(sc.workload_ids)}"
 st.html(CSS)
 
@@ -120,7 +121,24 @@ if len(unserved):
 st.subheader("Where the inference runs")
 colour_by = st.session_state.get("explorer_colour_by") or "price"
 shown = st.session_state.get(ARCS_KEY, sc.workload_ids)
-view = state.maps(colour_by, shown, (WIDE_MAP_PX, NARROW_MAP_PX))
+if sc.time is None:
+    view = state.maps(colour_by, shown, (WIDE_MAP_PX, NARROW_MAP_PX))
+else:           # the map over a day: one hour of the year's average day (pages/time.py has the hourly model)
+    if st.session_state.get(HOUR_KEY) != state.hour_of_day():
+        st.session_state[HOUR_KEY] = state.hour_of_day()
+    c_hour, c_play = st.columns([5, 1], vertical_alignment="bottom")
+    c_hour.slider("Hour of the average day (UTC)", 0, 23, key=HOUR_KEY, format="%d:00",
+                  on_change=lambda: state.set_hour_of_day(st.session_state[HOUR_KEY]),
+                  help="The map shows where work runs at this hour: the placement of the hour's mean prices, "
+                       "carbon and demand over the year (UTC). It goes into the link.")
+    c_play.button("Next hour", icon=":material/play_arrow:", key="explorer_next_hour", width="stretch",
+                  on_click=lambda: state.set_hour_of_day(state.hour_of_day() + 1),
+                  help="Step the map one hour on (23:00 → 0:00).")
+    view = state.hour_maps(state.hour_of_day(), colour_by, shown, (WIDE_MAP_PX, NARROW_MAP_PX))
+    st.caption(f"The numbers above are the **annual model's** (each region's annual averages). The map shows "
+               f"{state.hour_of_day()}:00 UTC of the year's average day: the single-period placement of that hour's "
+               "mean prices, carbon and demand (work that waits is not shown). The hourly model, with waiting, "
+               "is on the Time page.")
 with st.container(key="explorer_map"):
     for name, (map_deck, height_px) in zip(("wide", "narrow"), view.decks):
         with st.container(key=f"explorer_map_{name}"):

@@ -262,6 +262,7 @@ def scenario_key() -> str:
     return memo[1]
 
 
+TIME_DIGESTS_KEPT = 4        # a year of hourly series held as Python floats is tens of MB
 _TIME_DIGESTS: dict[int, tuple[Any, str]] = {}
 """id(time block) → (the block, its digest): a block's digest is computed once per server while
 the block is held (edits that leave the time block alone keep the same object, :func:`apply_changes`)."""
@@ -287,7 +288,7 @@ def _time_block_digest(tb) -> str:
     for node, by_workload in sorted(tb.demand_factor.items()):
         for workload, values in sorted(by_workload.items()):
             add(f"demand_factor/{node}/{workload}", values)
-    while len(_TIME_DIGESTS) >= CACHE_ENTRIES:
+    while len(_TIME_DIGESTS) >= TIME_DIGESTS_KEPT:
         _TIME_DIGESTS.pop(next(iter(_TIME_DIGESTS)))
     _TIME_DIGESTS[id(tb)] = (tb, digest.hexdigest())
     return _TIME_DIGESTS[id(tb)][1]
@@ -1274,3 +1275,21 @@ def hour_maps(hour: int, colour_by: str, shown: Iterable[str], widths_px: Iterab
     """:func:`maps` of :func:`hour_solution` (the Explorer's map over a day)."""
     return _maps(f"{scenario_key()} hour {int(hour)}", relax_ms(), colour_by, tuple(shown),
                  tuple(float(w) for w in widths_px), current_scenario(), hour_solution(hour))
+
+
+@results
+def _time_frontier(sc_key: str, k: int, _ti: TimeInputs, _progress=None) -> pd.DataFrame:
+    out = time_view.time_frontier(_ti, progress=_progress)
+    _TIME_READY[(sc_key, "frontier", k)] = None
+    return out
+
+
+def time_frontier_ready(k: int = time_view.TYPICAL_DAYS) -> bool:
+    """Whether this process has computed :func:`time_frontier_df` of the current scenario."""
+    return (scenario_key(), "frontier", int(k)) in _TIME_READY
+
+
+def time_frontier_df(k: int = time_view.TYPICAL_DAYS, progress: Callable[[float], None] | None = None) -> pd.DataFrame:
+    """:func:`core.time_view.time_frontier` on the typical days of :func:`time_result` (uniform
+    budgets set every budget: the relaxation does not enter); cached for every session."""
+    return _time_frontier(scenario_key(), int(k), time_result("typical", k).run.inputs, progress)
