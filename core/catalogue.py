@@ -16,11 +16,15 @@ from core.scenario import Scenario, ScenarioError, load_scenario
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_ID = "default"
-SOURCE_TABLES = {DEFAULT_ID: "regions.csv", "world_cloud_regions": "world_regions.csv"}
+SOURCE_TABLES = {DEFAULT_ID: "regions.csv", "world_cloud_regions": "world_regions.csv",
+                 "default_hourly_2024": "regions.csv"}
 """Per shipped scenario, the table in ``data/`` (written by its build script) with the source and
 quality flag of each region's values; a server's own file keeps the default's."""
 
-RTT_SOURCE_TABLES = {DEFAULT_ID: "rtt_pairs.csv", "world_cloud_regions": "world_rtt_pairs.csv"}
+RTT_SOURCE_TABLES = {DEFAULT_ID: "rtt_pairs.csv", "world_cloud_regions": "world_rtt_pairs.csv",
+                     "default_hourly_2024": "rtt_pairs.csv"}
+"""(The hourly scenario has the default's regions and round trips; its series are in
+``data/hourly_mapping.csv``.)"""
 """Per shipped scenario, the table in ``data/`` with the source of each given round-trip time."""
 
 

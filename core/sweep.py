@@ -182,6 +182,22 @@ class _Context:
         """The engine for one draw: the cached compiled model, or a fresh HiGHS LP."""
         return self.model if self.model is not None else self._make()
 
+    def solve(self, engine, inp):
+        """``engine.solve(inp)``; should HiGHS end a draw without an optimum (it happened once in
+        10,000 draws: status "Unknown"), the draw is solved by the model of record instead."""
+        from core.engines import make_engine
+        from core.model import SolveError
+
+        try:
+            return engine.solve(inp)
+        except SolveError:
+            if self.model is not None:
+                raise
+            if getattr(self, "_record", None) is None:
+                self._record = make_engine("cvxpy", self.base.node_ids, self.base.workload_ids)
+            self.fallbacks = getattr(self, "fallbacks", 0) + 1
+            return self._record.solve(inp)
+
 
 def _solve_batch(task: tuple[_Spec, int, np.ndarray]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
     """Draws ``first, first+1, …`` with the rows of ``values`` as input values: (outputs,
@@ -200,8 +216,8 @@ def _solve_batch(task: tuple[_Spec, int, np.ndarray]) -> tuple[pd.DataFrame, pd.
         draw = first + i
         inp = draw_inputs(ctx.base, ctx.sc, spec.inputs, v)
         engine = ctx.engine()
-        sol = engine.solve(inp)
-        local = engine.solve(local_inputs(inp))
+        sol = ctx.solve(engine, inp)
+        local = ctx.solve(engine, local_inputs(inp))
         s = savings(sol, local)
         rows.append((draw, sol.objective_usd, sol.cost_usd, s["savings_usd"], sol.emissions_t,
                      s["carbon_savings_t"], sol.relocated_share, sol.emissions_avg_t, sol.emissions_marginal_t,

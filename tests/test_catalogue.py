@@ -14,8 +14,10 @@ from core.scenario import ScenarioError, default_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "scenarios"
-SOURCES = {"default": ROOT / "data" / "regions.csv", "world_cloud_regions": ROOT / "data" / "world_regions.csv"}
-RTT_SOURCES = {"default": ROOT / "data" / "rtt_pairs.csv", "world_cloud_regions": ROOT / "data" / "world_rtt_pairs.csv"}
+SOURCES = {"default": ROOT / "data" / "regions.csv", "world_cloud_regions": ROOT / "data" / "world_regions.csv",
+           "default_hourly_2024": ROOT / "data" / "regions.csv"}        # the default's regions, hour by hour
+RTT_SOURCES = {"default": ROOT / "data" / "rtt_pairs.csv", "world_cloud_regions": ROOT / "data" / "world_rtt_pairs.csv",
+               "default_hourly_2024": ROOT / "data" / "rtt_pairs.csv"}
 WORLD = SHIPPED / "world_cloud_regions.json"
 
 

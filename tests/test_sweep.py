@@ -331,3 +331,24 @@ def test_cli_errors_are_one_line(tmp_path, tiny_scenario, capsys, monkeypatch):
     monkeypatch.setenv(ENV_SCHEDULER, address)
     _one_line(capsys, [path, "--draws", 3, "--seed", 1], ENV_SCHEDULER, address)
     assert time.monotonic() - t0 < 20
+
+
+def test_a_draw_highs_cannot_finish_is_solved_by_the_model_of_record():
+    """Draw 5,139 of 10,000 (seed 0) on the default scenario ended in HiGHS status "Unknown"
+    (highspy 1.12, primal simplex); the sweep solves such a draw with the CVXPY model of record.
+    Whatever HiGHS does with it, the sweep's row equals an independent solve of the model of record."""
+    from core.inputs import model_inputs
+    from core.model import PlacementModel
+    from core.scenario import default_scenario
+    from core.sweep import _solve_batch, _Spec
+    from core.uncertainty import draw_design, draw_inputs, uncertain_inputs
+
+    sc = default_scenario()
+    inputs = tuple(uncertain_inputs(sc))
+    values = draw_design(list(inputs), 10_000, 0)[5139:5140]
+    spec = _Spec(key="test-fallback", scenario_json=sc.to_json(), inputs=inputs, engine="highs",
+                 frontier_budgets_ms=None)
+    out, _, _ = _solve_batch((spec, 5139, values))
+    inp = draw_inputs(model_inputs(sc), sc, list(inputs), values[0])
+    want = PlacementModel(sc.node_ids, sc.workload_ids).solve(inp)
+    assert out["objective_usd"].iloc[0] == pytest.approx(want.objective_usd, rel=1e-6)
