@@ -196,3 +196,54 @@ def full_page_screenshot(page, path: Path, width: int, height: int, max_height: 
     page.wait_for_timeout(600)                      # plotly and deck.gl resize on the resize event
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size({"width": width, "height": height})
+
+
+@contextmanager
+def chromium(sync_api):
+    """Debian's Chromium, headless, launched by Playwright (``sync_api``: playwright.sync_api)."""
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def guarded_page(browser, base: str, viewport: dict):
+    """A page in a fresh context that lets through only the app's own server (``base``) and
+    records page errors; on exit, no request went elsewhere and no error was uncaught."""
+    context = browser.new_context(viewport=viewport)
+    context.add_init_script(RECORDER_JS)
+    blocked, errors = [], []
+
+    def route(r):
+        if r.request.url.startswith(base):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)[:300]))
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not blocked, f"requests outside 127.0.0.1: {blocked[:3]}"
+    assert not errors, f"uncaught errors in the page: {errors[:3]}"
+
+
+def visible(page, selector: str, what: str, timeout_ms: float = 30_000) -> None:
+    """Wait until ``selector`` shows; else a screenshot in artifacts/failures and a failure."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    import pytest
+
+    try:
+        page.locator(selector).first.wait_for(state="visible", timeout=timeout_ms)
+    except PlaywrightTimeout:
+        shot = ARTIFACTS / "failures" / f"{what}.png"
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shot), full_page=True)
+        pytest.fail(f"{what}: nothing visible matches {selector} (screenshot {shot})")

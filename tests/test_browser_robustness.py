@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, METRIC, RECORDER_JS, Recorder, full_page_screenshot,
-                             metric_texts, problems, streamlit_server, wait_idle)
+from browser_support import (ARTIFACTS, CHROMIUM, METRIC, Recorder, chromium, full_page_screenshot,
+                             guarded_page, metric_texts, problems, streamlit_server, visible, wait_idle)
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -40,43 +40,14 @@ def server():
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with chromium(sync_api) as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
 def page(browser, server):
-    """A page in a fresh context that lets through only the app's own server and records page errors."""
-    context = browser.new_context(viewport=VIEW)
-    context.add_init_script(RECORDER_JS)
-    blocked, errors = [], []
-
-    def route(r):
-        if r.request.url.startswith(server):
-            r.continue_()
-        else:
-            blocked.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
-    p = context.new_page()
-    p.on("pageerror", lambda exc: errors.append(str(exc)[:300]))
-    yield p
-    context.close()
-    assert not blocked, f"requests outside 127.0.0.1: {blocked[:3]}"
-    assert not errors, f"uncaught errors in the page: {errors[:3]}"
-
-
-def visible(page, selector: str, what: str, timeout_ms: float = 30_000) -> None:
-    try:
-        page.locator(selector).first.wait_for(state="visible", timeout=timeout_ms)
-    except sync_api.TimeoutError:
-        shot = ARTIFACTS / "failures" / f"{what}.png"
-        shot.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(shot), full_page=True)
-        pytest.fail(f"{what}: nothing visible matches {selector} (screenshot {shot})")
+    with guarded_page(browser, server, VIEW) as p:
+        yield p
 
 
 def open_robustness(page, server) -> Recorder:
