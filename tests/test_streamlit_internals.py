@@ -15,6 +15,7 @@ state.py) or the old mode no longer starts (drop the workaround and this test). 
 """
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,9 @@ import pytest
 from browser_support import streamlit_server
 
 ROOT = Path(__file__).resolve().parents[1]
+APP_PAGES = next(ast.literal_eval(node.value) for node in ast.parse((ROOT / "app.py").read_text(encoding="utf-8")).body
+                 if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "PAGES")
+"""app.py's (file, title, icon) of every page, read from its source (importing it would run it)."""
 INTERNAL = "streamlit.runtime.pages_manager.PagesManager.uses_pages_directory"
 RELIED_ON_BY = "pages/common/state.py (_leave_pages_directory_mode)"
 FINISHED, FINISHED_FOR_RERUN = 0, 2                     # ForwardMsg.script_finished statuses
@@ -80,7 +84,7 @@ def test_a_deep_link_on_a_fresh_server_runs_through_app_py(tmp_path):
         f"(run statuses {statuses}): {INTERNAL}, relied on by {RELIED_ON_BY}, may have changed; "
         f"if the mode is gone, remove the workaround and this test")
     titles = [p.page_name for p in navigation.app_pages if not p.is_hidden]
-    assert titles[:2] == ["Explorer", "Frontier"], (
+    assert titles == [title for _, title, _ in APP_PAGES], (
         f"the run after the rerun is not app.py's navigation (pages {titles}): {INTERNAL} no longer "
         f"switches the mode off for {RELIED_ON_BY}")
     current = [p.page_name for p in navigation.app_pages if p.page_script_hash == navigation.page_script_hash]
