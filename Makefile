@@ -50,6 +50,7 @@ bench-serve: install haproxy
 data: install
 	$(PY) data/build_default_scenario.py
 	$(PY) data/build_world_cloud_scenario.py
+	$(PY) data/build_hourly_scenario.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

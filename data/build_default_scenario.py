@@ -22,6 +22,7 @@ import json
 import math
 import statistics
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -838,16 +839,39 @@ def build_outputs() -> dict[str, str]:
     }
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def first_difference(outputs: dict[str, str], root: Path) -> str | None:
+    """The first output whose file under ``root`` is missing or differs, or None."""
+    for rel, text in outputs.items():
+        path = root / rel
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            return rel
+    return None
+
+
+def write_or_check(build: Callable[[], dict[str, str]], description: str, argv: list[str] | None = None) -> int:
+    """The command line of a derived-data script: write ``build()``'s files under ``--out`` (the
+    repository by default), or with ``--check`` re-derive them in memory and exit 1 naming the
+    first file that differs."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--out", type=Path, default=ROOT, help="root directory to write into (default: the repository)")
+    parser.add_argument("--check", action="store_true",
+                        help="re-derive in memory; exit 1 naming the first file under --out that differs")
     args = parser.parse_args(argv)
-    for rel, text in build_outputs().items():
+    outputs = build()
+    if args.check:
+        differing = first_difference(outputs, args.out)
+        if differing:
+            print(f"differs from a re-derivation: {differing}", file=sys.stderr)
+            return 1
+        print("all files up to date")
+        return 0
+    for rel, text in outputs.items():
         path = args.out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8", newline="\n")
         print(f"wrote {path}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(write_or_check(build_outputs, __doc__.splitlines()[0]))

@@ -26,7 +26,6 @@ byte for byte.
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import math
@@ -42,7 +41,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from build_default_scenario import USD_PER_EUR, USD_PER_UNIT_2024, csv_text, json_text  # noqa: E402
+from build_default_scenario import USD_PER_EUR, USD_PER_UNIT_2024, csv_text, json_text, write_or_check  # noqa: E402
 
 RAW_HOURLY = ROOT / "data" / "raw" / "hourly"
 SCENARIO_ID = "default_hourly_2024"
@@ -478,36 +477,5 @@ def build_outputs() -> dict[str, str]:
     return out
 
 
-def first_difference(outputs: dict[str, str], root: Path) -> str | None:
-    """The first output whose file under ``root`` is missing or differs, else None."""
-    for rel, text in outputs.items():
-        path = root / rel
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            return rel
-    return None
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT, help="root directory to write into (default: the repository)")
-    parser.add_argument("--check", action="store_true",
-                        help="re-derive in memory; exit 1 naming the first file under --out that differs")
-    args = parser.parse_args(argv)
-    outputs = build_outputs()
-    if args.check:
-        differing = first_difference(outputs, args.out)
-        if differing:
-            print(f"differs from a re-derivation: {differing}", file=sys.stderr)
-            return 1
-        print("all files up to date")
-        return 0
-    for rel, text in outputs.items():
-        path = args.out / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8", newline="\n")
-        print(f"wrote {path}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(write_or_check(build_outputs, __doc__.splitlines()[0]))

@@ -15,7 +15,6 @@ first file that differs from the one on disk. The output is deterministic, byte 
 """
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
@@ -569,36 +568,5 @@ def build_outputs() -> dict[str, str]:
     }
 
 
-def first_difference(outputs: dict[str, str], root: Path) -> str | None:
-    """The first output whose file under ``root`` is missing or differs, or None."""
-    for rel, text in outputs.items():
-        path = root / rel
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            return rel
-    return None
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT, help="root directory to write into (default: the repository)")
-    parser.add_argument("--check", action="store_true",
-                        help="re-derive in memory; exit 1 naming the first file under --out that differs")
-    args = parser.parse_args(argv)
-    outputs = build_outputs()
-    if args.check:
-        differing = first_difference(outputs, args.out)
-        if differing:
-            print(f"differs from a re-derivation: {differing}", file=sys.stderr)
-            return 1
-        print("all files up to date")
-        return 0
-    for rel, text in outputs.items():
-        path = args.out / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8", newline="\n")
-        print(f"wrote {path}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(base.write_or_check(build_outputs, __doc__.splitlines()[0]))
