@@ -58,6 +58,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop_process_groups(procs, grace_s: float = 10.0) -> None:
+    """SIGTERM to the process group of each of ``procs`` (started with ``start_new_session``),
+    then SIGKILL to the groups whose leader is still running after ``grace_s`` seconds."""
+    for p in procs:
+        try:
+            os.killpg(p.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + grace_s
+    for p in procs:
+        try:
+            p.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p.wait(timeout=5)
+
+
 @contextmanager
 def streamlit_server(log_path: Path, timeout_s: float = 60.0):
     """Start ``streamlit run app.py`` on a free loopback port; yield (base url, seconds from the
@@ -88,14 +108,7 @@ def streamlit_server(log_path: Path, timeout_s: float = 60.0):
             time.sleep(0.05)
         yield base, time.perf_counter() - t0, t0
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        stop_process_groups([proc])
         log.close()
 
 

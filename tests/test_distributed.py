@@ -4,12 +4,12 @@ scheduler; and the sweep on that LocalCluster giving the in-process numbers bit 
 import functools
 import math
 import operator
-import socket
 import time
 
 import pandas as pd
 import pytest
 
+from browser_support import free_port
 from core.distributed import (ENV_SCHEDULER, MAX_CACHED, SchedulerUnreachable, dask_client, map_batches, n_workers_of,
                               worker_builds, worker_cached)
 from core.scenario import default_scenario
@@ -95,14 +95,8 @@ def test_sweep_on_the_local_cluster_matches_in_process(client):
     assert counts and max(counts) == 1
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_dead_scheduler_from_the_environment_is_bounded(monkeypatch):
-    address = f"tcp://127.0.0.1:{_free_port()}"
+    address = f"tcp://127.0.0.1:{free_port()}"
     monkeypatch.setenv(ENV_SCHEDULER, address)
     t0 = time.monotonic()
     with pytest.raises(SchedulerUnreachable) as err:

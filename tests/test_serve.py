@@ -40,20 +40,11 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState         # noqa: E402
 from websockets.exceptions import ConnectionClosed, InvalidStatus  # noqa: E402
 from websockets.sync.client import connect                       # noqa: E402
 
+from bench.serve import free_ports                               # noqa: E402
+
 COOKIE = "ELF_WORKER"            # deploy/haproxy.cfg's sticky cookie; its value is the worker's name
 UPLOAD_MB = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["server"]["maxUploadSize"]
 START_TIMEOUT_S = 90.0
-
-
-def _free_ports(n: int) -> list[int]:
-    socks = [socket.socket() for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 class Served:
@@ -99,7 +90,7 @@ class Served:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("serve")
-    port, p1, p2 = _free_ports(3)
+    port, p1, p2 = free_ports(3)
     log = run_dir / "serve.log"
     env = {k: v for k, v in os.environ.items() if k != "ELF_SCENARIO"}
     with open(log, "w") as out:
@@ -433,7 +424,7 @@ def test_a_killed_worker_comes_back_and_the_other_carries_on(served):
 def test_with_no_worker_up_the_proxy_serves_a_page_that_retries(mode, tmp_path):
     """HAProxy alone (the compose proxy finds its workers by DNS), before workers that are not
     there: the visitor gets the short page that reloads itself, not a bare error."""
-    port, nobody = _free_ports(2)
+    port, nobody = free_ports(2)
     proc = subprocess.Popen([sys.executable, str(ROOT / "deploy" / "serve.py"), mode, f"localhost:{nobody}",
                              "--port", str(port), "--address", "127.0.0.1", "--run-dir", str(tmp_path)],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
@@ -533,7 +524,7 @@ def test_haproxy_dying_at_start_is_reported_and_nothing_is_left(tmp_path):
     fake.chmod(0o755)
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    port, worker = _free_ports(2)
+    port, worker = free_ports(2)
     done = _launch(["--workers", "1", "--port", str(port), "--address", "127.0.0.1", "--worker-ports",
                     str(worker), "--haproxy", str(fake)], env={**os.environ, "TMPDIR": str(tmp)})
     assert done.returncode == 2
@@ -548,7 +539,7 @@ def test_the_proxy_limit_follows_the_environment_and_its_run_dir_goes(tmp_path):
     to the backend (no worker here: 503). SIGTERM then removes the temporary run dir."""
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    port, nobody = _free_ports(2)
+    port, nobody = free_ports(2)
     proc = subprocess.Popen([sys.executable, str(ROOT / "deploy" / "serve.py"), "--upstream", f"127.0.0.1:{nobody}",
                              "--port", str(port), "--address", "127.0.0.1"], cwd=ROOT,
                             env={**os.environ, "TMPDIR": str(tmp), "STREAMLIT_SERVER_MAX_UPLOAD_SIZE": "1"},

@@ -3,8 +3,6 @@ in process against a real Dask scheduler with two workers started here), rows re
 the model of record, quantiles against numpy, cancellation, the CLI's JSON, CSV and errors."""
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +13,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
+from browser_support import free_port, stop_process_groups
 from core.cli import main
 from core.distributed import ENV_SCHEDULER, SchedulerUnreachable
 from core.inputs import model_inputs
@@ -185,24 +184,6 @@ def test_cancel_in_process_stops_early_and_says_so(tiny):
 
 # --- a real scheduler and two workers, started here --------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _stop(procs) -> None:
-    for p in procs:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 10
-    for p in procs:
-        try:
-            p.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait(timeout=5)
-
 
 @pytest.fixture(scope="module")
 def scheduler_address(tmp_path_factory):
@@ -231,7 +212,7 @@ def scheduler_address(tmp_path_factory):
             client.wait_for_workers(2, timeout=90)
         yield address
     finally:
-        _stop(procs)
+        stop_process_groups(procs)
 
 
 def test_real_scheduler_gives_the_in_process_numbers(default_sc, reference, scheduler_address):
@@ -251,7 +232,7 @@ def test_cancel_on_the_cluster(tiny, scheduler_address):
 
 def test_unreachable_scheduler_is_bounded(tiny, monkeypatch):
     monkeypatch.setattr("core.distributed.CONNECT_TIMEOUT_S", 1.0)
-    address = f"tcp://127.0.0.1:{_free_port()}"
+    address = f"tcp://127.0.0.1:{free_port()}"
     t0 = time.monotonic()
     with pytest.raises(SchedulerUnreachable) as err:
         sweep(tiny, 3, 1, scheduler=address)
@@ -325,7 +306,7 @@ def test_cli_errors_are_one_line(tmp_path, tiny_scenario, capsys, monkeypatch):
     _one_line(capsys, [path, "--draws", 3, "--seed", 1, "--batch-size", 0], "--batch-size")
     _one_line(capsys, [path, "--draws", 3, "--seed", 1, "--draws-csv", tmp_path / "missing" / "d.csv"], "--draws-csv")
     monkeypatch.setattr("core.distributed.CONNECT_TIMEOUT_S", 1.0)
-    address = f"tcp://127.0.0.1:{_free_port()}"
+    address = f"tcp://127.0.0.1:{free_port()}"
     t0 = time.monotonic()
     _one_line(capsys, [path, "--draws", 3, "--seed", 1, "--scheduler", address], "--scheduler", address, "1 s")
     monkeypatch.setenv(ENV_SCHEDULER, address)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from browser_support import stop_process_groups
 from core.distributed import ENV_SCHEDULER, dask_client
 from core.scenario import parse_scenario
 from core.time_inputs import time_inputs
@@ -105,19 +105,6 @@ def test_in_process_equals_the_serial_solve(deferring):
     _assert_same(solve_time_parallel(ti, scheduler=IN_PROCESS, blocks_per_task=4), serial)
 
 
-def _stop(procs) -> None:
-    for p in procs:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 10
-    for p in procs:
-        try:
-            p.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait(timeout=5)
-
-
 @pytest.fixture(scope="module", autouse=True)
 def real_scheduler(tmp_path_factory):
     """``dask scheduler`` and two ``dask worker`` processes (preloading the engine) on 127.0.0.1,
@@ -149,7 +136,7 @@ def real_scheduler(tmp_path_factory):
     try:
         yield address
     finally:
-        _stop(procs)
+        stop_process_groups(procs)
 
 
 def test_real_scheduler_and_two_workers_equal_the_serial_solve(deferring, real_scheduler):
