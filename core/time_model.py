@@ -27,7 +27,9 @@ unserved ``u [periods, s, k]``, from which :func:`block_result` recomputes every
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+import hashlib
+from dataclasses import dataclass, replace
 
 import cvxpy as cp
 import highspy
@@ -65,16 +67,24 @@ class ArcTable:
         return int(self.flat.size)
 
 
-def arc_table(base: ModelInputs, every_arc: bool = False) -> ArcTable:
+def arc_table(base: ModelInputs, every_arc: bool = False, any_budget: bool = False) -> ArcTable:
     """:class:`ArcTable` of the single-period inputs ``base`` (``every_arc``: all N·N·K arcs,
-    for the dense model of record)."""
+    for the dense model of record; ``any_budget``: the relocated arcs the mask allows at any
+    latency budget, so that one LP serves every budget, :class:`HighsBlockLP`)."""
     n, k = base.n_nodes, base.n_workloads
     if every_arc:
         flat = np.arange(n * n * k)
     else:
-        allowed = relocated_mask(base)
+        allowed = relocated_mask(base, np.full(k, np.inf) if any_budget else None)
         allowed[np.arange(n), np.arange(n), :] = (base.capacity_mw > 0)[:, None] & (base.demand_mw > 0)
         flat = np.flatnonzero(allowed)
+    return arcs_at(base, flat)
+
+
+def arcs_at(base: ModelInputs, flat: np.ndarray) -> ArcTable:
+    """:class:`ArcTable` of the arcs ``flat`` ((s·N + r)·K + k) with the factors and transfer
+    costs of ``base``."""
+    n, k = base.n_nodes, base.n_workloads
     s, rest = np.divmod(flat, n * k)
     r, w = np.divmod(rest, k)
     is_home = s == r
@@ -133,6 +143,17 @@ class BlockResult:
     @property
     def n_periods(self) -> int:
         return int(self.cost_usd.size)
+
+    def compact(self) -> "BlockResult":
+        """The same result over only the arcs that carry work in some period: the per-arc arrays
+        and ``x_mw`` shrink to those columns, every total is unchanged."""
+        used = self.arc_energy_mwh > 0
+        if self.x_mw is not None:
+            used |= (self.x_mw > 0).any(axis=0)
+        return replace(self, arc_flat=self.arc_flat[used], arc_energy_mwh=self.arc_energy_mwh[used],
+                       arc_cost_usd=self.arc_cost_usd[used], arc_emissions_avg_t=self.arc_emissions_avg_t[used],
+                       arc_emissions_marginal_t=self.arc_emissions_marginal_t[used],
+                       x_mw=None if self.x_mw is None else self.x_mw[:, used])
 
 
 def block_result(ti: TimeInputs, arcs: ArcTable, periods: range, x_mw: np.ndarray, u_mw: np.ndarray,
@@ -247,6 +268,26 @@ class CvxpyBlockModel:
 # ---------------------------------------------------------------------------------------------
 # the fast engine
 
+def block_structure(ti: TimeInputs, periods: int) -> bytes:
+    """A digest of what fixes the rows and columns of :class:`HighsBlockLP` for ``periods``
+    periods of ``ti``: the nodes and classes, which (s, k) have demand, the deferral of those
+    that defer, the pinned shares with state locality on, the capacities with the capacity
+    friction on, and the arcs the mask allows at any budget. Inputs of equal structure may share
+    one LP (budgets, prices, carbon, PUE, transfer costs and demand levels are set per solve)."""
+    base = ti.base
+    n, k = base.n_nodes, base.n_workloads
+    has_demand = base.demand_mw.ravel() > 0
+    deferral = np.tile(ti.deferrable_periods, n) * has_demand * (periods > 1)
+    pinned = np.tile(base.pinned_share, n) * has_demand * base.friction("state_locality")
+    capacity = base.capacity_mw * base.friction("capacity")
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (np.array([n, k, periods]), has_demand, deferral, pinned, capacity,
+                 arc_table(base, any_budget=True).flat):
+        digest.update(np.ascontiguousarray(part).tobytes())
+    digest.update(repr((base.node_ids, base.workload_ids)).encode())
+    return digest.digest()
+
+
 class HighsBlockLP:
     """The LP of ``periods`` consecutive periods (a block, or 1 when periods do not couple) in
     one warm ``highspy.Highs``, by column generation (as :mod:`core.highs_lp`).
@@ -259,7 +300,14 @@ class HighsBlockLP:
     coef·y_pinned`` against the row duals of an optimum is below −tol; at the end no arc prices
     in, so the duals are feasible for the full LP and the optimum is its optimum. The columns
     stay for the next :meth:`solve` (the next block has the same arcs, other costs); those
-    nonbasic at zero are dropped when they outnumber the rows."""
+    nonbasic at zero are dropped when they outnumber the rows. A solve of the same numbers as the
+    last one (costs, demand, mask) returns the last optimum without running HiGHS.
+
+    One LP serves every latency budget, carbon price, transfer cost, PUE and demand of its
+    :func:`block_structure`: its arcs are those the mask allows at any budget
+    (``arc_table(any_budget=True)``), and each :meth:`solve` prices in only the arcs that the
+    inputs' own mask allows (a generated arc the mask no longer allows gets the upper bound 0).
+    :meth:`copy` gives a second LP that starts from this one's basis."""
 
     MAX_ENTER_PER_ROW = 2
     """At most this many arcs enter per (period, s, k) and round: those of most negative reduced cost."""
@@ -270,7 +318,8 @@ class HighsBlockLP:
     def __init__(self, ti: TimeInputs, periods: int):
         base = ti.base
         n, k = base.n_nodes, base.n_workloads
-        self.periods, self.arcs = int(periods), arc_table(base)
+        self.periods, self.arcs = int(periods), arc_table(base, any_budget=True)
+        self.structure = block_structure(ti, self.periods)
         arcs = self.arcs
         self.sk = np.flatnonzero(base.demand_mw.ravel() > 0)              # (s, k) with demand
         row_of_sk = np.full(n * k, -1)
@@ -337,14 +386,7 @@ class HighsBlockLP:
         lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
         lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
         lp.a_matrix_.value_ = matrix.data.astype(float)
-        with quiet_stdout():
-            self.highs = highspy.Highs()
-        self.highs.setOptionValue("output_flag", False)
-        self.highs.setOptionValue("presolve", "off")       # warm restarts from a basis skip it anyway
-        self.highs.setOptionValue("parallel", "off")
-        # primal simplex: new columns keep the basis primal feasible; on the hourly default it took
-        # 0.6 s CPU per 24-period block with deferral against 0.8 s for the dual
-        self.highs.setOptionValue("simplex_strategy", 4)
+        self.highs = self._new_highs()
         self.highs.passModel(lp)
         self.n_fixed = n_fixed
         self._fixed_cols = np.arange(n_fixed, dtype=np.int32)
@@ -357,6 +399,35 @@ class HighsBlockLP:
         self._col_of = np.full((self.periods, self.reloc.size), -1, dtype=np.int64)
         self.solves = 0
         self.pricing_rounds = 0
+        self._last: tuple[bytes, tuple | None] = (b"", None)   # digest of the last LP's numbers, its (x, u)
+
+    @staticmethod
+    def _new_highs() -> highspy.Highs:
+        with quiet_stdout():
+            highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("presolve", "off")       # warm restarts from a basis skip it anyway
+        highs.setOptionValue("parallel", "off")
+        # primal simplex: new columns keep the basis primal feasible; on the hourly default it took
+        # 0.6 s CPU per 24-period block with deferral against 0.8 s for the dual
+        highs.setOptionValue("simplex_strategy", 4)
+        return highs
+
+    def copy(self) -> "HighsBlockLP":
+        """A second LP of the same structure holding this one's columns and starting from its
+        basis (its own HiGHS instance; the read-only structure arrays are shared)."""
+        twin = copy.copy(self)
+        twin.highs = self._new_highs()
+        twin.highs.passModel(self.highs.getLp())
+        twin.highs.setBasis(self.highs.getBasis())
+        twin._gen_j, twin._gen_a, twin._col_of = self._gen_j.copy(), self._gen_a.copy(), self._col_of.copy()
+        twin.solves = twin.pricing_rounds = 0
+        twin._last = (b"", None)
+        return twin
+
+    def arcs_of(self, ti: TimeInputs) -> ArcTable:
+        """This LP's arcs with the factors and transfer costs of ``ti``'s single-period inputs."""
+        return arcs_at(ti.base, self.arcs.flat)
 
     @property
     def n_cols(self) -> int:
@@ -415,6 +486,8 @@ class HighsBlockLP:
         :class:`SolveError` unless HiGHS reports an optimum."""
         if len(periods) != self.periods:
             raise ValueError(f"this LP has {self.periods} periods, got {len(periods)}")
+        if block_structure(ti, self.periods) != self.structure:
+            raise ValueError("these inputs do not have this LP's structure (block_structure)")
         base = ti.base
         n, k, P = base.n_nodes, base.n_workloads, self.periods
         sl = slice(periods.start, periods.stop)
@@ -423,15 +496,23 @@ class HighsBlockLP:
         if not nS:                                                        # no demand: nothing to solve
             return np.zeros((P, len(self.arcs))), np.zeros((P, n, k))
         demand = ti.demand_mw.reshape(n * k, -1)[self.sk, sl].T           # [t, row]
-        unit = w[:, None] * unit_objective_usd_per_mwh(ti, self.arcs, periods)   # [t, arc] $/MW
+        unit = w[:, None] * unit_objective_usd_per_mwh(ti, self.arcs_of(ti), periods)   # [t, arc] $/MW
+        allowed = relocated_mask(base).ravel()[self.arcs.flat[self.reloc]]   # the budgets' mask
+        numbers = hashlib.blake2b(digest_size=16)
+        for part in (unit, demand, allowed, w * base.unserved_usd_per_mwh):
+            numbers.update(np.ascontiguousarray(part).tobytes())
+        if numbers.digest() == self._last[0]:          # the same LP as last time: the same optimum
+            return self._last[1][0].copy(), self._last[1][1].copy()
         fixed = np.zeros((P, self.n_fixed_period))
         fixed[:, :nH] = unit[:, self.home]
         fixed[:, nH:nH + nS] = w[:, None] * base.unserved_usd_per_mwh
         self.highs.changeColsCost(self.n_fixed, self._fixed_cols, fixed.ravel())
         reloc_cost = unit[:, self.reloc]
         if self._gen_j.size:
-            self.highs.changeColsCost(self._gen_j.size, np.arange(self.n_fixed, self.n_cols, dtype=np.int32),
-                                      reloc_cost[self._gen_j, self._gen_a])
+            generated = np.arange(self.n_fixed, self.n_cols, dtype=np.int32)
+            self.highs.changeColsCost(self._gen_j.size, generated, reloc_cost[self._gen_j, self._gen_a])
+            self.highs.changeColsBounds(self._gen_j.size, generated, np.zeros(self._gen_j.size),
+                                        np.where(allowed[self._gen_a], np.inf, 0.0))
         self.highs.changeColsBounds(self._arrival_cols.size, self._arrival_cols, demand.ravel(), demand.ravel())
         if nQ:
             window = _window_mw(demand[:, self.q_sk], self.q_d)
@@ -446,6 +527,7 @@ class HighsBlockLP:
             y = np.append(np.asarray(solution.row_dual).reshape(P, nr), np.zeros((P, 1)), axis=1)   # column −1: no row
             reduced = reloc_cost - y[:, rows] - y[:, cap] - coef[None, :] * y[:, pin]
             reduced[self._col_of >= 0] = 0.0
+            reduced[:, ~allowed] = 0.0
             j, a = np.nonzero(reduced < -tol)
             self.pricing_rounds += 1
             if not j.size:
@@ -465,4 +547,5 @@ class HighsBlockLP:
         u[:, self.sk] = col[:self.n_fixed].reshape(P, self.n_fixed_period)[:, nH:nH + nS]
         if self._gen_j.size > self.PURGE_ABOVE_ROWS * self.n_rows:
             self._purge(solution)
-        return x, u.reshape(P, n, k)
+        self._last = (numbers.digest(), (x, u.reshape(P, n, k)))
+        return x.copy(), u.reshape(P, n, k).copy()

@@ -29,8 +29,11 @@ Method (choices and why):
 """
 from __future__ import annotations
 
+import hashlib
 import math
+import threading
 import time
+from collections import OrderedDict
 import warnings
 from dataclasses import dataclass, replace
 
@@ -99,8 +102,33 @@ def feature_frame(ti: TimeInputs) -> pd.DataFrame:
     return pd.DataFrame(cols, index=pd.date_range("2000-01-01", periods=ti.n_periods, freq="h"))
 
 
+CLUSTER_MEMO_ENTRIES = 8
+"""Clusterings kept in this process (:func:`_cluster`): the features are the series, which budgets,
+prices of carbon or frictions do not change, so an app's slider move re-uses the last one."""
+_CLUSTER_MEMO: "OrderedDict[tuple[bytes, int], tuple[np.ndarray, np.ndarray]]" = OrderedDict()
+_CLUSTER_LOCK = threading.Lock()
+
+
 def _cluster(features: pd.DataFrame, k: int, days: int) -> tuple[np.ndarray, np.ndarray]:
-    """(medoid day per cluster, day → cluster), clusters in tsam's order."""
+    """(medoid day per cluster, day → cluster), clusters in tsam's order; remembered per
+    (features, k) (:data:`CLUSTER_MEMO_ENTRIES`)."""
+    digest = hashlib.blake2b(repr(list(features.columns)).encode(), digest_size=16)
+    digest.update(np.ascontiguousarray(features.to_numpy(dtype=float)).tobytes())
+    key = (digest.digest(), int(k))
+    with _CLUSTER_LOCK:
+        if key in _CLUSTER_MEMO:
+            _CLUSTER_MEMO.move_to_end(key)
+            return _CLUSTER_MEMO[key]
+    out = _cluster_days(features, k, days)
+    with _CLUSTER_LOCK:
+        _CLUSTER_MEMO[key] = out
+        while len(_CLUSTER_MEMO) > CLUSTER_MEMO_ENTRIES:
+            _CLUSTER_MEMO.popitem(last=False)
+    return out
+
+
+def _cluster_days(features: pd.DataFrame, k: int, days: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_cluster` without the memo (tsam)."""
     if k == days or features.shape[1] == 0:
         # every day its own, or every day identical (nothing varies): any grouping is exact
         assignment = np.arange(days) * k // days
