@@ -11,7 +11,11 @@ and agentic work defer, so every day is one coupled LP):
   of one and of two workers, each warmed up first on two days (imports, first engine), and the
   speed-up 1 → 2;
 * ``K typical days``: :func:`core.typical_days.typical_days` (tsam) and the solve of the K days,
-  goal ≤ 5 s together for K = 12, and its error against the serial full solve.
+  goal ≤ 5 s together for K = 12, and its error against the serial full solve;
+* ``slider: …``: what the app does on a slider move in typical-days mode: the four cases of
+  :func:`core.time_view.time_result` re-solved on warm engines (:func:`core.time_view.case_engines`)
+  after one step of carbon price or relaxation, beside the same solve from cold. The server-side
+  figure of a whole rerun is ``wsload.py`` against the Time page (README).
 
 ``--days N`` runs the first N days only (a scenario of N days written inline to a temporary
 file for the CLI); ``--quick`` is ``--days 28``. Wall seconds (``time.perf_counter``), printed,
@@ -89,6 +93,7 @@ def run(days: int | None = None, k: int = TYPICAL_K) -> list[dict]:
     from core.time_inputs import time_inputs
     from core.time_parallel import solve_time_parallel
     from core.time_solve import solve_time
+    from core.time_view import case_engines, time_result
     from core.typical_days import typical_days, typical_days_error
 
     os.environ.pop("ELF_DASK_SCHEDULER", None)   # LocalClusters of our own
@@ -143,6 +148,17 @@ def run(days: int | None = None, k: int = TYPICAL_K) -> list[dict]:
         f"tsam {t_reduce:.2f} s + solve {t_solve:.2f} s; goal ≤ {GOAL_TYPICAL_S:g} s; error vs full: "
         + ", ".join(f"{name} {100 * v:+.3f} %" for name, v in err.items()))
     rows.append({"what": "typical-days error", "periods": reduced.n_periods, "s": None, "note": json.dumps(err)})
+    # the app's slider move on typical days: the four cases re-solved on warm engines after one
+    # slider step (5 $/t of carbon, 5 ms of relaxation), against the same re-solve from cold
+    engines = case_engines()
+    t_first, _ = _timed(time_result, ti, "typical", k, engines=engines)
+    for what, base in (("carbon +5 $/t", replace(ti.base, carbon_price_usd_per_t=ti.base.carbon_price_usd_per_t + 5)),
+                       ("relax +5 ms", replace(ti.base, budget_ms=ti.base.budget_ms + 5))):
+        moved = ti.with_base(base)
+        t_warm, _ = _timed(time_result, moved, "typical", k, engines=engines)
+        t_cold, _ = _timed(time_result, moved, "typical", k)
+        row(f"slider: {what}", reduced.n_periods, t_warm,
+            f"four cases on warm engines, 2 threads (cold: {t_cold:.2f} s; first open {t_first:.2f} s)")
     return rows
 
 
