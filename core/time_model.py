@@ -119,8 +119,8 @@ class BlockResult:
 
     Per period [t]: cost [$], emissions [tCO2] on both signals, unserved, relocated and demand
     [MW], load per compute node [t, r] (MW). Per arc of ``arc_flat``: IT energy [MWh], cost [$]
-    and emissions [tCO2] summed over the periods; unserved energy [s, k] [MWh]. ``x_mw``
-    [t, arc] only when asked for (small cases)."""
+    and emissions [tCO2] summed over the periods; unserved energy [s, k] [MWh]. The placement
+    ``x_mw`` [t, arc] and unserved ``u_mw`` [t, s, k] [MW] only when asked for (small cases)."""
 
     start: int
     solver: str
@@ -139,6 +139,7 @@ class BlockResult:
     arc_emissions_marginal_t: np.ndarray
     unserved_mwh: np.ndarray
     x_mw: np.ndarray | None = None
+    u_mw: np.ndarray | None = None
 
     @property
     def n_periods(self) -> int:
@@ -181,7 +182,7 @@ def block_result(ti: TimeInputs, arcs: ArcTable, periods: range, x_mw: np.ndarra
         demand_mw=ti.demand_mw[:, :, periods.start:periods.stop].sum(axis=(0, 1)), load_mw=load,
         arc_flat=arcs.flat, arc_energy_mwh=energy.sum(axis=0), arc_cost_usd=(energy * cost).sum(axis=0),
         arc_emissions_avg_t=(energy * e_avg).sum(axis=0), arc_emissions_marginal_t=(energy * e_marg).sum(axis=0),
-        unserved_mwh=(u * w[:, None, None]).sum(axis=0), x_mw=x if keep_x else None)
+        unserved_mwh=(u * w[:, None, None]).sum(axis=0), x_mw=x if keep_x else None, u_mw=u if keep_x else None)
 
 
 def _window_mw(demand_mw: np.ndarray, deferrable: np.ndarray) -> np.ndarray:

@@ -167,7 +167,8 @@ def merge_results(results: list[BlockResult]) -> BlockResult:
         arc_flat=first.arc_flat, arc_energy_mwh=add("arc_energy_mwh"), arc_cost_usd=add("arc_cost_usd"),
         arc_emissions_avg_t=add("arc_emissions_avg_t"), arc_emissions_marginal_t=add("arc_emissions_marginal_t"),
         unserved_mwh=add("unserved_mwh"),
-        x_mw=cat("x_mw") if all(r.x_mw is not None for r in results) else None)
+        x_mw=cat("x_mw") if all(r.x_mw is not None for r in results) else None,
+        u_mw=cat("u_mw") if all(r.u_mw is not None for r in results) else None)
 
 
 def assemble(ti: TimeInputs, results: list[BlockResult], engine: str) -> "TimeSolution":

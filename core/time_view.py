@@ -292,23 +292,6 @@ def rid_by_hour(ti: TimeInputs, cal: Calendar) -> pd.DataFrame:
                                                                                 where=den > 0)})
 
 
-def average_day_inputs(ti: TimeInputs, hour: int, base=None):
-    """Single-period inputs of UTC hour ``hour`` (0…23) of the horizon's average day: each
-    series' mean over the periods at that hour (period t is hour t mod 24), weighted by w;
-    everything else from ``base`` (default ``ti.base``; e.g. relaxed budgets)."""
-    if not 0 <= int(hour) < HOURS_PER_DAY:
-        raise ValueError(f"hour must be 0…23, got {hour!r}")
-    idx = np.arange(int(hour), ti.n_periods, HOURS_PER_DAY)
-    if idx.size == 0:
-        raise ValueError(f"the horizon has no hour {hour}")
-    w = ti.weight_hours[idx] / ti.weight_hours[idx].sum()
-    base = ti.base if base is None else base
-    return replace(base, price_usd_per_mwh=ti.price_usd_per_mwh[:, idx] @ w,
-                   carbon_avg_g_per_kwh=ti.carbon_avg_g_per_kwh[:, idx] @ w,
-                   carbon_marginal_g_per_kwh=ti.carbon_marginal_g_per_kwh[:, idx] @ w,
-                   demand_mw=ti.demand_mw[:, :, idx] @ w)
-
-
 def annual_vs_hourly(annual_savings_usd: float, hourly_savings_usd: float) -> tuple[float | None, str]:
     """(hourly / annual − 1, the sentence): how much more (or less) relocation saves with hourly
     prices and carbon than the annual averages suggest; (None, a sentence) when the annual model

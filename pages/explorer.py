@@ -123,22 +123,32 @@ colour_by = st.session_state.get("explorer_colour_by") or "price"
 shown = st.session_state.get(ARCS_KEY, sc.workload_ids)
 if sc.time is None:
     view = state.maps(colour_by, shown, (WIDE_MAP_PX, NARROW_MAP_PX))
-else:           # the map over a day: one hour of the year's average day (pages/time.py has the hourly model)
+elif sc.time.periods % 24 or sc.time.block_length != 24:     # no typical days: no map over a day
+    view = state.maps(colour_by, shown, (WIDE_MAP_PX, NARROW_MAP_PX))
+    st.caption("The map shows the **annual model** (each region's annual averages). The map over a day needs the "
+               "hourly model on typical days, and so whole days: time.periods a multiple of 24 and "
+               "time.block_periods 24. The hourly model is on the Time page.")
+else:           # the map over a day: the hourly model at one UTC hour, its mean over the year's days
     if st.session_state.get(HOUR_KEY) != state.hour_of_day():
         st.session_state[HOUR_KEY] = state.hour_of_day()
     c_hour, c_play = st.columns([5, 1], vertical_alignment="bottom")
     c_hour.slider("Hour of the average day (UTC)", 0, 23, key=HOUR_KEY, format="%d:00",
                   on_change=lambda: state.set_hour_of_day(st.session_state[HOUR_KEY]),
-                  help="The map shows where work runs at this hour: the placement of the hour's mean prices, "
-                       "carbon and demand over the year (UTC). It goes into the link.")
+                  help="The map shows where the hourly model runs work at this UTC hour: its placement (MW) at "
+                       "this hour of every day of the year, averaged, on typical days. It goes into the link.")
     c_play.button("Next hour", icon=":material/play_arrow:", key="explorer_next_hour", width="stretch",
                   on_click=lambda: state.set_hour_of_day(state.hour_of_day() + 1),
                   help="Step the map one hour on (23:00 → 0:00).")
-    view = state.hour_maps(state.hour_of_day(), colour_by, shown, (WIDE_MAP_PX, NARROW_MAP_PX))
-    st.caption(f"The numbers above are the **annual model's** (each region's annual averages). The map shows "
-               f"{state.hour_of_day()}:00 UTC of the year's average day: the single-period placement of that hour's "
-               "mean prices, carbon and demand (work that waits is not shown). The hourly model, with waiting, "
-               "is on the Time page.")
+    with state.computing("Solving the hourly model on typical days"):
+        days = state.time_result("typical").info
+        view = state.hour_maps(state.hour_of_day(), colour_by, shown, (WIDE_MAP_PX, NARROW_MAP_PX))
+    st.caption(f"The numbers above are the **annual model's** (each region's annual averages). The map shows the "
+               f"**hourly model** on {days.k} typical days (real days standing for the {days.n_days} days of the "
+               f"year): at {state.hour_of_day()}:00 UTC, the mean over the year's days of where work runs (MW), work "
+               "that waits counted in the hour it runs. A region's price ($/MWh) and carbon (gCO₂/kWh), in its colour "
+               "and tooltip, are its means at that hour. More of the hourly model is on the Time page."
+               + (" It has no shadow prices: a full region is grey, not coloured by what new capacity is worth."
+                  if colour_by == "capacity_value" else ""))
 with st.container(key="explorer_map"):
     for name, (map_deck, height_px) in zip(("wide", "narrow"), view.decks):
         with st.container(key=f"explorer_map_{name}"):

@@ -142,14 +142,6 @@ def test_typical_days_calendar_spreads_each_day_over_the_days_it_stands_for(run)
     assert cal.totals(np.arange(48.0)).tolist() == pytest.approx(list(np.arange(24.0) / 2) * 2)
 
 
-def test_average_day_inputs(run):
-    inp = tv.average_day_inputs(run.inputs, 23)
-    assert inp.price_usd_per_mwh.tolist() == pytest.approx([40.0, 90.0])
-    assert tv.average_day_inputs(run.inputs, 0).price_usd_per_mwh.tolist() == pytest.approx([100.0, 90.0])
-    with pytest.raises(ValueError, match="hour"):
-        tv.average_day_inputs(run.inputs, 24)
-
-
 def test_time_frontier_by_hand(run):
     # 10 ms < the 20 ms round trip: nothing moves, batch waits (time only); 50 ms: chat moves on
     # day 1, batch still waits to 40 $/MWh at home (cheaper than 60 away): the "both" answer

@@ -282,6 +282,8 @@ def colour_range(values: np.ndarray, capacity_mw: np.ndarray) -> tuple[float, fl
 def _fill(value: float, lo: float, hi: float, colour_by: str, cap: float) -> list[int]:
     if cap <= 0:
         return [255, 255, 255, 0]
+    if not math.isfinite(value):        # no value (a solution without duals): ramp_rgb's grey
+        return ramp_rgb(value) + [230]
     if colour_by == "capacity_value":
         if value <= 0:
             return NO_VALUE_RGBA
@@ -322,7 +324,8 @@ def node_table(sc: Scenario, sol: Solution, colour_by: str = "price", cut_lon: f
                  f"Capacity {fmt_mw(cap)}, load {fmt_mw(ld)}"
                  + ("" if cap <= 0 else f" ({fmt_pct(ld / cap, 0)})" if limits else " (limit off)")]
         if n.id in full:
-            lines.append(f"Full: one more MW is worth {fmt_usd(shadow[i])} a year")
+            lines.append(f"Full: one more MW is worth {fmt_usd(shadow[i])} a year" if math.isfinite(shadow[i])
+                         else "Full (no shadow price in this model)")
         lines += [f"Demand here {fmt_mw(d['demand_mw'])}, sent away {fmt_mw(d['relocated_mw'])}",
                   f"Price {fmt_usd_per_mwh(inp.price_usd_per_mwh[i])}, PUE {inp.pue[i]:.2f}",
                   f"Carbon: average {fmt_g_per_kwh(inp.carbon_avg_g_per_kwh[i])}",
