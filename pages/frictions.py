@@ -5,9 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.metrics import SESSION_WATERFALL_ORDER
 from core.narrative import FRICTION_WORDS, friction_sentence, waterfall_order_sentence
 from core.scenario import frictions_shown
-from pages.common import charts, prose, state
+from core.time_metrics import waterfall_difference_sentence
+from pages.common import charts, prose, state, time_switch
 from pages.common.theme import fmt_mw, fmt_pct, fmt_t, fmt_usd
 
 sc = state.current_scenario()
@@ -18,8 +20,26 @@ st.title("Frictions")
 st.write("How much of the saving that relaxed latency budgets make possible survives the frictions switched on in "
          "the sidebar: egress fees, migration overhead, state locality, data residency and capacity limits.")
 
-with state.computing("Solving with the frictions switched on one after another…"):
-    wf = state.waterfall_df()
+mode = time_switch.model_switch(sc, "frictions_model")
+if mode == "hourly":
+    k = time_switch.typical_days_k(sc)
+    with state.computing(f"Solving {k} typical days in four cases"):
+        res = state.time_result("typical", k)
+    if not state.time_waterfall_ready(k):
+        steps = 1 + sum(inp.friction(f) for f in SESSION_WATERFALL_ORDER)
+        st.info(f"The hourly waterfall solves the {k} typical days once per step ({steps} steps: every friction off, "
+                "then each friction switched on in the sidebar in turn), each against its local baseline: seconds per "
+                "step on this server. Computed once, then kept for every visitor.")
+        if st.button("Compute the hourly waterfall", type="primary", key="frictions_run_hourly",
+                     icon=":material/play_arrow:"):
+            with state.progress_bar(f"Solving the {k} typical days at each step") as update:
+                state.time_waterfall_df(k, progress=update)
+            st.rerun()
+        st.stop()
+    wf = state.time_waterfall_df(k)
+else:
+    with state.computing("Solving with the frictions switched on one after another…"):
+        wf = state.waterfall_df()
 off = [f for f in frictions_shown(sc) if not inp.friction(f)]
 if off:
     st.info(f"Switched off in the sidebar, so not part of this waterfall: {', '.join(FRICTION_WORDS[f] for f in off)}. "
@@ -28,7 +48,8 @@ potential, realized = float(wf["savings_usd"].iloc[0]), float(wf["savings_usd"].
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(f"Potential savings ($ {period})", fmt_usd(potential), help="Every friction off, at the current budgets.")
 c2.metric(f"Realized savings ($ {period})", fmt_usd(realized),
-          help="With the frictions switched on in the sidebar, at the current budgets: the other pages' savings.")
+          help="With the frictions switched on in the sidebar, at the current budgets: "
+               + ("the Time page's hourly savings." if mode == "hourly" else "the other pages' savings."))
 c3.metric("Kept by the frictions (%)", fmt_pct(realized / potential) if potential > 0 else "—")
 c4.metric(f"Carbon savings (tCO2 {period})", fmt_t(wf["carbon_savings_t"].iloc[-1]),
           help=f"Realized, with the sidebar's frictions, on the objective's signal ({inp.carbon_signal}). "
@@ -39,6 +60,10 @@ charts.show(charts.waterfall_figure(wf, period=period), key="frictions_waterfall
 st.caption(prose.escape("Each bar is the saving against the local baseline (every request at its home region), solved "
            "with the frictions on so far. " + waterfall_order_sentence(list(wf["step"].iloc[1:])) + " A different "
            "order would split the losses differently. " + prose.SOURCE))
+if mode == "hourly":
+    prose.sentence(waterfall_difference_sentence(wf, state.waterfall_df()))
+    time_switch.hourly_caption(res, "Each step is a time solve of the typical days, against the local baseline (every "
+                                    "budget 0 ms, nothing waits) with the same frictions.")
 
 st.subheader("Step by step")
 # the same formatters as the metrics and the bar labels, so one number reads the same everywhere

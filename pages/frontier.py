@@ -4,13 +4,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import streamlit as st
+from plotly.subplots import make_subplots
 
+from core import time_view
 from core.frontier_view import (CARBON_MOVE_SHARE, SHARE_FALL_TOL, changed_rows, frontier_alt_text,
                                 frontier_kind_words, frontier_notes, frontier_table, notes_summary, notes_why,
                                 returns_alt_text, step_rows)
 from core.narrative import erol_sentence
-from pages.common import charts, prose, state
-from pages.common.theme import fmt_ms, fmt_t, fmt_usd, fmt_usd_per_ms
+from core.time_metrics import frontier_beside, frontier_difference_sentence
+from pages.common import charts, prose, state, time_switch
+from pages.common.theme import BASELINE_COLOUR, BLUE, fmt_ms, fmt_t, fmt_usd, fmt_usd_per_ms, style
 
 UNIFORM = "__all__"
 
@@ -23,6 +26,64 @@ signal = inp.carbon_signal
 st.title("Energy–latency frontier")
 st.write("What relaxing the latency budget buys: cost, emissions and the share of demand that moves, "
          "at every budget where the optimal placement can change.")
+
+if time_switch.model_switch(sc, "frontier_model") == "hourly":
+    k = time_switch.typical_days_k(sc)
+    uniform_ms = time_view.FRONTIER_BUDGETS_MS
+    with state.computing(f"Solving {k} typical days in four cases"):
+        res = state.time_result("typical", k)
+    if not state.time_frontier_ready(k):
+        st.info(f"The hourly frontier solves the {k} typical days at {len(uniform_ms)} uniform budgets "
+                f"({', '.join(f'{b:g}' for b in uniform_ms)} ms), one time solve each: seconds per budget on this "
+                "server. Computed once, then kept for every visitor (and shown on the Time page too).")
+        if st.button("Compute the hourly frontier", type="primary", key="frontier_run_hourly",
+                     icon=":material/show_chart:"):
+            with state.progress_bar("Solving the typical days at each budget") as update:
+                state.time_frontier_df(k, progress=update)
+            st.rerun()
+        st.stop()
+    beside = frontier_beside(state.frontier_df(None, budgets=uniform_ms), state.time_frontier_df(k))
+    prose.sentence(frontier_difference_sentence(beside))
+    widest, zero = beside.iloc[-1], beside.iloc[0]
+    c1, c2, c3 = st.columns(3)
+    c1.metric(f"Hourly savings at {fmt_ms(widest['budget_ms'])} ($ {period})", fmt_usd(widest["hourly_savings_usd"]),
+              help="Local cost (every budget 0 ms, nothing waits) minus the cost with moving and waiting, hourly model.")
+    c2.metric(f"Annual-average savings at {fmt_ms(widest['budget_ms'])} ($ {period})",
+              fmt_usd(widest["annual_savings_usd"]), help="The single-period model on the annual averages, "
+                                                          "against every budget 0 ms.")
+    c3.metric(f"Hourly savings at {fmt_ms(zero['budget_ms'])} ($ {period})", fmt_usd(zero["hourly_savings_usd"]),
+              help="Nothing moves at 0 ms: what waiting alone saves in the hourly model.")
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(f"Savings vs local ($ {period})",
+                                                        f"Carbon saved vs local (tCO₂ {period}, {signal})"))
+    for col, what in ((1, "savings_usd"), (2, "carbon_savings_t")):
+        fig.add_scatter(x=beside["budget_ms"], y=beside[f"annual_{what}"], mode="lines+markers", row=1, col=col,
+                        name="Annual averages", line={"color": BASELINE_COLOUR, "dash": "dash"}, showlegend=col == 1)
+        fig.add_scatter(x=beside["budget_ms"], y=beside[f"hourly_{what}"], mode="lines+markers", row=1, col=col,
+                        name=f"Hourly ({k} typical days)", line={"color": BLUE}, showlegend=col == 1)
+        fig.update_xaxes(title_text="Every class's latency budget (ms)", row=1, col=col)
+    fig.update_yaxes(title_text=f"$ {period}", row=1, col=1)
+    fig.update_yaxes(title_text=f"tCO₂ {period}", row=1, col=2)
+    charts.show(style(fig, 400), key="frontier_hourly")
+    cc = st.column_config
+    table = {  # column: (header, scale, number format, help)
+        "budget_ms": ("Budget (ms)", 1, "%.0f", "Every class's latency budget (ms)."),
+        "annual_savings_usd": (f"Annual savings ($M {period})", 1e-6, "%.2f", "Single-period model, $ million."),
+        "hourly_savings_usd": (f"Hourly savings ($M {period})", 1e-6, "%.2f", "Hourly model, $ million."),
+        "difference_usd": ("Hourly − annual ($M)", 1e-6, "%.2f", f"$ million {period}."),
+        "annual_carbon_savings_t": ("Annual carbon saved (ktCO₂)", 1e-3, "%.1f", f"Thousand tonnes {period}, {signal}."),
+        "hourly_carbon_savings_t": ("Hourly carbon saved (ktCO₂)", 1e-3, "%.1f", f"Thousand tonnes {period}, {signal}."),
+        "annual_relocated_share": ("Annual relocated (%)", 100, "%.1f", "Share of demand (by IT power) run away."),
+        "hourly_relocated_share": ("Hourly relocated (%)", 100, "%.1f", "Share of demand (by IT power, mean over "
+                                                                       "the periods) run away."),
+    }
+    st.dataframe(pd.DataFrame({head: beside[c] * f for c, (head, f, _, _) in table.items()}), hide_index=True,
+                 width="stretch", column_config={head: cc.NumberColumn(head, format=fmt, help=tip)
+                                                 for head, _, fmt, tip in table.values()})
+    time_switch.hourly_caption(res, "Every class's budget set to the value shown (the uniform frontier), against "
+                                    "the local baseline (every budget 0 ms, nothing waits). Annual: the single-period "
+                                    "model at the same budgets. The exact frontier at every breakpoint is the annual "
+                                    "model's only.")
+    st.stop()
 
 choice = st.selectbox(
     "Which budget moves", [UNIFORM, *sc.workload_ids],

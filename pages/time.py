@@ -77,8 +77,9 @@ if model == "annual":
     c2.metric("CO₂ (annual model)", fmt_t(h["emissions_t"]), border=True,
               help=f"tCO₂ over the year on the {signal} signal.")
     c3.metric("Demand moved (annual model)", fmt_pct(h["relocated_share"]), border=True)
-    st.caption("The other pages (Explorer, Frontier, Execution layers, Frictions, Break-even) show this annual-average "
-               "model for a scenario with a time block. Switch to Hourly to see the hours.")
+    st.caption("The Explorer's numbers and the Break-even page show this annual-average model for a scenario with a "
+               "time block; the Frontier, Execution layers and Frictions pages have the same switch, and the "
+               "Explorer's map over a day shows the hourly model. Switch to Hourly to see the hours.")
     st.stop()
 
 # --- headline of the hourly model ---------------------------------------------------------------

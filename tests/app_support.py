@@ -36,6 +36,7 @@ def _clear() -> None:
     st.cache_resource.clear()
     state.MODELS.clear()
     state._EXACT_READY.clear()
+    state._TIME_READY.clear()
 
 
 @contextmanager

@@ -58,7 +58,8 @@ from core.sweep import IN_PROCESS, LOCAL_CLUSTER_MIN_DRAWS, SweepResult, sweep_i
 from core.share import (CompareLinkError, LinkError, ShareState, apply_state, decode_state, encode_state,
                         scenario_changes)
 from core.solution import Solution
-from core import time_view
+from core import time_hour, time_view
+from core import time_metrics
 from core.time_inputs import TimeInputs, time_inputs
 from pages.common import datafiles, worldmap
 from pages.common.datafiles import world_outline
@@ -1238,10 +1239,18 @@ def current_time_inputs() -> TimeInputs:
     return _time_inputs(scenario_key(), relax_ms(), sc, current_inputs())
 
 
+@st.cache_resource(show_spinner=False)
+def _case_engines() -> dict:
+    """The server's warm block LPs of the typical days, one store per case
+    (:func:`core.time_view.case_engines`): a slider move re-solves each typical day from its own
+    last basis."""
+    return time_view.case_engines()
+
+
 @results
 def _time_result(sc_key: str, relax: float, mode: str, k: int, _ti: TimeInputs,
                  _progress: Callable[[float], None] | None = None) -> time_view.TimeResult:
-    out = time_view.time_result(_ti, mode, k, _progress)
+    out = time_view.time_result(_ti, mode, k, _progress, engines=_case_engines() if mode == "typical" else None)
     _TIME_READY[(sc_key, relax, mode, k)] = None
     while len(_TIME_READY) > 4 * CACHE_ENTRIES:
         _TIME_READY.pop(next(iter(_TIME_READY)))
@@ -1261,19 +1270,19 @@ def time_result(mode: str, k: int = time_view.TYPICAL_DAYS,
 
 
 @results
-def _hour_solution(sc_key: str, relax: float, hour: int, _an: Analysis, _ti: TimeInputs) -> Solution:
-    return _an.solve(time_view.average_day_inputs(_ti, hour))
+def _hour_solution(sc_key: str, relax: float, hour: int, _res: time_view.TimeResult) -> Solution:
+    return time_hour.hour_solution(_res.run.solutions["both"], _res.calendar, hour)
 
 
 def hour_solution(hour: int) -> Solution:
-    """The single-period placement of UTC hour ``hour`` of the year's average day
-    (:func:`core.time_view.average_day_inputs`; relaxed budgets)."""
-    return _hour_solution(scenario_key(), relax_ms(), int(hour), analysis(), current_time_inputs())
+    """The hourly model's placement at UTC hour ``hour``, the mean over the year's days
+    (:func:`core.time_hour.hour_solution`) of :func:`time_result` on typical days (relaxed budgets)."""
+    return _hour_solution(scenario_key(), relax_ms(), int(hour), time_result("typical"))
 
 
 def hour_maps(hour: int, colour_by: str, shown: Iterable[str], widths_px: Iterable[float]) -> MapView:
     """:func:`maps` of :func:`hour_solution` (the Explorer's map over a day)."""
-    return _maps(f"{scenario_key()} hour {int(hour)}", relax_ms(), colour_by, tuple(shown),
+    return _maps(f"{scenario_key()} typical days, hour {int(hour)}", relax_ms(), colour_by, tuple(shown),
                  tuple(float(w) for w in widths_px), current_scenario(), hour_solution(hour))
 
 
@@ -1293,3 +1302,36 @@ def time_frontier_df(k: int = time_view.TYPICAL_DAYS, progress: Callable[[float]
     """:func:`core.time_view.time_frontier` on the typical days of :func:`time_result` (uniform
     budgets set every budget: the relaxation does not enter); cached for every session."""
     return _time_frontier(scenario_key(), int(k), time_result("typical", k).run.inputs, progress)
+
+
+# --- time mode on the Frontier, Execution layers and Frictions pages ------------------------------
+
+@results
+def _time_layers(sc_key: str, relax: float, k: int, _res: time_view.TimeResult) -> pd.DataFrame:
+    return time_metrics.time_execution_layers(_res.run.solutions["both"])
+
+
+def time_layers_df(k: int = time_view.TYPICAL_DAYS) -> pd.DataFrame:
+    """Served MW per class and layer in the hourly model's "both" solution on ``k`` typical days
+    (:func:`core.time_metrics.time_execution_layers` of :func:`time_result`); cached for every session."""
+    return _time_layers(scenario_key(), relax_ms(), int(k), time_result("typical", k))
+
+
+@results
+def _time_waterfall(sc_key: str, relax: float, k: int, _ti: TimeInputs, _progress=None) -> pd.DataFrame:
+    out = time_metrics.time_friction_waterfall(_ti, progress=_progress)
+    _TIME_READY[(sc_key, relax, "waterfall", k)] = None
+    while len(_TIME_READY) > 4 * CACHE_ENTRIES:
+        _TIME_READY.pop(next(iter(_TIME_READY)))
+    return out
+
+
+def time_waterfall_ready(k: int = time_view.TYPICAL_DAYS) -> bool:
+    """Whether this process has computed :func:`time_waterfall_df` of the current setting."""
+    return (scenario_key(), relax_ms(), "waterfall", int(k)) in _TIME_READY
+
+
+def time_waterfall_df(k: int = time_view.TYPICAL_DAYS, progress: Callable[[float], None] | None = None) -> pd.DataFrame:
+    """:func:`core.time_metrics.time_friction_waterfall` on the typical days of :func:`time_result`
+    (the sidebar's frictions and relaxed budgets); cached for every session."""
+    return _time_waterfall(scenario_key(), relax_ms(), int(k), time_result("typical", k).run.inputs, progress)
