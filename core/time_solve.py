@@ -71,7 +71,6 @@ class WarmEngines:
         self.lock = threading.RLock()
         self._engines: OrderedDict[tuple[bytes, int], HighsBlockLP] = OrderedDict()
         self._latest: dict[bytes, tuple[bytes, int]] = {}
-        self.builds = self.copies = 0
 
     def __len__(self) -> int:
         return len(self._engines)
@@ -87,10 +86,8 @@ class WarmEngines:
                 self._engines.get(self._latest.get(structure, (b"", -1)))
             if source is None:
                 self._engines[key] = HighsBlockLP(ti, periods)
-                self.builds += 1
             else:
                 self._engines[key] = source.copy()
-                self.copies += 1
             while len(self._engines) > self.capacity:
                 self._engines.popitem(last=False)
         self._latest[structure] = key

@@ -8,7 +8,7 @@ from core.briefing import carbon_signals_sentence, data_basis_words, edit_lines
 from core.narrative import FRICTION_WORDS, headline_sentence, pct_words, period_words
 from core.scenario import frictions_shown
 from core.setting_change import budgets_raised, headline_delta
-from pages.common import state, worldmap
+from pages.common import state, time_switch, worldmap
 from pages.common.charts import period_label
 from pages.common.theme import fmt_mw, fmt_ms, fmt_pct, fmt_pp, fmt_signed, fmt_t, fmt_usd
 
@@ -123,7 +123,7 @@ colour_by = st.session_state.get("explorer_colour_by") or "price"
 shown = st.session_state.get(ARCS_KEY, sc.workload_ids)
 if sc.time is None:
     view = state.maps(colour_by, shown, (WIDE_MAP_PX, NARROW_MAP_PX))
-elif sc.time.periods % 24 or sc.time.block_length != 24:     # no typical days: no map over a day
+elif time_switch.typical_days_k(sc) is None:     # no typical days: no map over a day
     view = state.maps(colour_by, shown, (WIDE_MAP_PX, NARROW_MAP_PX))
     st.caption("The map shows the **annual model** (each region's annual averages). The map over a day needs the "
                "hourly model on typical days, and so whole days: time.periods a multiple of 24 and "

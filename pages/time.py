@@ -7,7 +7,7 @@ from plotly.subplots import make_subplots
 
 from core import time_view
 from core.typical_days import typical_days_error
-from pages.common import state
+from pages.common import state, time_switch
 from pages.common.charts import show
 from pages.common.theme import (BASELINE_COLOUR, BLUE, BLUISH_GREEN, GREY, ORANGE, REDDISH_PURPLE, SKY_BLUE,
                                 fmt_mw, fmt_pct, fmt_signed, fmt_t, fmt_usd, style)
@@ -28,7 +28,7 @@ if sc.time is None:
     st.stop()
 
 h = state.headline()
-days, whole_days = sc.time.periods // 24, sc.time.periods % 24 == 0 and sc.time.block_length == 24
+days, whole_days = sc.time.periods // 24, time_switch.typical_days_k(sc) is not None
 k = min(time_view.TYPICAL_DAYS, max(days, 1))
 c_model, c_mode = st.columns(2)
 model = c_model.segmented_control(
